@@ -1,0 +1,17 @@
+//! wsdoctor-core: the pure logic every other part of wsdoctor shares.
+//!
+//! It holds the vocabulary of the project (targets, close codes, experiments, the
+//! companion protocol, reports) as plain Rust. It must never depend on a platform crate
+//! (web-sys, leptos, tokio, axum), read a clock or draw OS randomness: time and random
+//! seeds are passed in, so that everything here runs natively in unit tests.
+
+#![deny(missing_docs)]
+
+pub mod target;
+
+/// The subprotocol a client asks for to speak wsdoctor's diagnostic protocol to the
+/// companion server. Without it, the companion's `/ws` is a plain echo.
+pub const COMPANION_SUBPROTOCOL: &str = "wsdoctor.v1";
+
+/// The path of the companion server's WebSocket endpoint, beside the page.
+pub const COMPANION_PATH: &str = "/ws";

@@ -1,0 +1,6 @@
+//! The browser edge: the only module that touches web-sys, js-sys and wasm-bindgen.
+//!
+//! JavaScript values are turned into plain Rust types here, so nothing above this layer
+//! ever sees a `JsValue`.
+
+pub mod location;

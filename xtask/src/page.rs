@@ -1,0 +1,83 @@
+//! Building the page (the app compiled to wasm, bundled by Trunk) and the server binary.
+
+use std::path::PathBuf;
+
+use crate::cmd;
+use crate::paths;
+use crate::steps::Error;
+
+/// Builds the page into `dist/` with Trunk, offline, in the `wasm-release` size profile
+/// (index.html selects it), and returns the folder.
+pub fn build() -> Result<PathBuf, Error> {
+    // Trunk passes --offline to cargo: every crate must be in the local registry first.
+    cmd::run(paths::cargo().args(["fetch", "--locked"]))?;
+    let dist = paths::root().join("dist");
+    cmd::run(
+        paths::command("trunk")
+            .args(["build", "--release", "--dist"])
+            .arg(&dist)
+            // Its update check calls a web API this network does not reach.
+            .env("TRUNK_SKIP_VERSION_CHECK", "true")
+            .env("NO_COLOR", "true"),
+    )?;
+    report_wasm_size(&dist);
+    Ok(dist)
+}
+
+/// Prints the size of the page's wasm module, so growth is seen when it happens.
+fn report_wasm_size(dist: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(dist) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.extension().is_some_and(|ext| ext == "wasm") {
+            if let Ok(meta) = entry.metadata() {
+                eprintln!(
+                    "page wasm: {} ({:.1} KiB)",
+                    path.display(),
+                    meta.len() as f64 / 1024.0
+                );
+            }
+        }
+    }
+}
+
+/// Builds wsdoctor-server (`release` for people, `dev` for tests) and returns the
+/// executable's path, as cargo reports it.
+pub fn build_server(release: bool) -> Result<PathBuf, Error> {
+    let mut build = paths::cargo();
+    build.args([
+        "build",
+        "--locked",
+        "--package",
+        "wsdoctor-server",
+        "--bin",
+        "wsdoctor-server",
+        "--message-format=json-render-diagnostics",
+    ]);
+    if release {
+        build.arg("--release");
+    }
+    eprintln!("$ {}", cmd::describe(&build));
+    let out = build
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(|err| format!("cannot start cargo: {err}"))?;
+    if !out.status.success() {
+        return Err(format!("building wsdoctor-server failed ({})", out.status));
+    }
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|line| line.contains("\"compiler-artifact\""))
+        .find_map(executable_in)
+        .ok_or_else(|| "cargo built wsdoctor-server but reported no executable".to_string())
+}
+
+/// The `"executable"` path in one line of cargo's JSON messages, if it has one.
+fn executable_in(line: &str) -> Option<PathBuf> {
+    let start = line.find("\"executable\":\"")? + "\"executable\":\"".len();
+    let rest = &line[start..];
+    let end = rest.find('"')?;
+    Some(PathBuf::from(rest[..end].replace("\\\\", "\\")))
+}

@@ -1,0 +1,76 @@
+//! Where things are: the workspace, the cache that outlives a clone (tool installs), and
+//! the PATH every child process gets (project tools first).
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The workspace root (the folder holding the top-level Cargo.toml).
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one folder below the workspace root")
+        .to_path_buf()
+}
+
+/// wsdoctor's cache, kept across clones: `$WSDOCTOR_CACHE_DIR`, else
+/// `$XDG_CACHE_HOME/wsdoctor`, else `~/.cache/wsdoctor`.
+pub fn cache() -> PathBuf {
+    if let Some(dir) = std::env::var_os("WSDOCTOR_CACHE_DIR") {
+        return PathBuf::from(dir);
+    }
+    if let Some(dir) = std::env::var_os("XDG_CACHE_HOME") {
+        return PathBuf::from(dir).join("wsdoctor");
+    }
+    match std::env::var_os("HOME") {
+        Some(home) => PathBuf::from(home).join(".cache").join("wsdoctor"),
+        None => root().join(".tools"),
+    }
+}
+
+/// The project's tools folder (wasm-opt from npm lives here), inside the cache.
+pub fn tools() -> PathBuf {
+    cache().join("tools")
+}
+
+/// The folder of wasm-opt from npm `binaryen`, which goes first on PATH.
+pub fn binaryen_bin() -> PathBuf {
+    tools().join("binaryen").join("node_modules").join(".bin")
+}
+
+/// Where `cargo install` puts binaries: `$CARGO_HOME/bin` or `~/.cargo/bin`.
+pub fn cargo_bin() -> PathBuf {
+    if let Some(home) = std::env::var_os("CARGO_HOME") {
+        return PathBuf::from(home).join("bin");
+    }
+    let home = std::env::var_os("HOME").unwrap_or_default();
+    PathBuf::from(home).join(".cargo").join("bin")
+}
+
+/// The PATH for child processes: the project's tools, then cargo's bin, then the rest.
+pub fn search_path() -> OsString {
+    let mut dirs = vec![binaryen_bin(), cargo_bin()];
+    if let Some(path) = std::env::var_os("PATH") {
+        dirs.extend(std::env::split_paths(&path));
+    }
+    std::env::join_paths(dirs).unwrap_or_default()
+}
+
+/// A command that runs in the workspace root with the project's PATH.
+pub fn command(program: impl AsRef<std::ffi::OsStr>) -> Command {
+    let mut command = Command::new(program);
+    command.current_dir(root()).env("PATH", search_path());
+    command
+}
+
+/// A `cargo` command, with the same cargo that runs xtask.
+pub fn cargo() -> Command {
+    command(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+}
+
+/// Finds `program` on the project's PATH.
+pub fn which(program: &str) -> Option<PathBuf> {
+    std::env::split_paths(&search_path())
+        .map(|dir| dir.join(program))
+        .find(|candidate| candidate.is_file())
+}
