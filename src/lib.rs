@@ -7,6 +7,7 @@
 
 pub mod browser;
 pub mod components;
+pub mod session;
 
 /// The app's version, shown on the page and written into reports.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -7,7 +7,12 @@
 
 #![deny(missing_docs)]
 
+pub mod event_log;
 pub mod target;
+
+/// A point in time or a duration, in milliseconds on a monotonic clock the caller
+/// reads (in the page: `performance.now()`). Core never reads a clock itself.
+pub type Millis = f64;
 
 /// The subprotocol a client asks for to speak wsdoctor's diagnostic protocol to the
 /// companion server. Without it, the companion's `/ws` is a plain echo.

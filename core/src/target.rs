@@ -2,10 +2,179 @@
 //!
 //! A page served by wsdoctor-server finds the companion endpoint beside itself, so the
 //! default target is the page's own origin with `ws://` or `wss://` to match the page's
-//! scheme (an https page may not open ws://: mixed content). This module only turns
-//! strings into strings; reading the page's location is the browser layer's job.
+//! scheme (an https page may not open ws://: mixed content). A typed target is checked
+//! here before any socket is made, so every mistake gets a sentence that says how to fix
+//! it (browsers resolve "not a url" against the page and connect somewhere else). This
+//! module only turns strings into strings; reading the page's location is the browser
+//! layer's job.
+
+use std::fmt;
 
 use crate::COMPANION_PATH;
+
+/// What is wrong with a typed target, each with a message that says how to fix it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TargetError {
+    /// Nothing was typed.
+    Empty,
+    /// The URL has a space or another blank inside.
+    Whitespace,
+    /// No `scheme://` at the start.
+    NoScheme,
+    /// `http://` or `https://`: a page address, not a WebSocket one.
+    HttpScheme {
+        /// The scheme to use instead (`ws` or `wss`).
+        instead: &'static str,
+    },
+    /// Another scheme than ws or wss.
+    WrongScheme {
+        /// The scheme that was typed.
+        scheme: String,
+    },
+    /// Nothing between `://` and the path.
+    NoHost,
+    /// The host has characters no host name has.
+    BadHost {
+        /// The host as typed.
+        host: String,
+    },
+    /// The port is not a number from 1 to 65535.
+    BadPort {
+        /// The port as typed.
+        port: String,
+    },
+    /// A `#fragment`, which WebSocket URLs may not have.
+    Fragment,
+    /// A `ws://` target from an https page: the browser refuses it (mixed content).
+    MixedContent,
+}
+
+impl fmt::Display for TargetError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TargetError::Empty => {
+                write!(f, "Enter a WebSocket URL, e.g. wss://example.com/socket.")
+            }
+            TargetError::Whitespace => write!(
+                f,
+                "The URL contains a space or another blank; WebSocket URLs cannot (write a space in a path or query as %20)."
+            ),
+            TargetError::NoScheme => write!(
+                f,
+                "Start the URL with ws:// or wss://, e.g. wss://example.com/socket."
+            ),
+            TargetError::HttpScheme { instead } => write!(
+                f,
+                "That is a web page address; a WebSocket URL starts with {instead}:// instead."
+            ),
+            TargetError::WrongScheme { scheme } => write!(
+                f,
+                "\"{scheme}://\" is not a WebSocket scheme: use ws:// or wss://."
+            ),
+            TargetError::NoHost => {
+                write!(f, "The URL has no host: write one after ws:// or wss://.")
+            }
+            TargetError::BadHost { host } => write!(
+                f,
+                "\"{host}\" is not a host name or IP address (letters, digits, dots and hyphens, or [IPv6])."
+            ),
+            TargetError::BadPort { port } => {
+                write!(f, "The port \"{port}\" is not a number from 1 to 65535.")
+            }
+            TargetError::Fragment => write!(
+                f,
+                "WebSocket URLs cannot have a #fragment: remove the # and what follows."
+            ),
+            TargetError::MixedContent => write!(
+                f,
+                "This page was loaded over https, so the browser refuses an unencrypted ws:// connection (mixed content): use wss://, or open wsdoctor over http."
+            ),
+        }
+    }
+}
+
+impl std::error::Error for TargetError {}
+
+/// Checks a typed target and returns it trimmed, or says what is wrong. `page_is_https`:
+/// whether the page itself was loaded over https (then ws:// is mixed content).
+pub fn check_target(input: &str, page_is_https: bool) -> Result<String, TargetError> {
+    let url = input.trim();
+    if url.is_empty() {
+        return Err(TargetError::Empty);
+    }
+    if url.chars().any(char::is_whitespace) {
+        return Err(TargetError::Whitespace);
+    }
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return Err(TargetError::NoScheme);
+    };
+    let scheme = scheme.to_ascii_lowercase();
+    match scheme.as_str() {
+        "ws" | "wss" => {}
+        "http" => return Err(TargetError::HttpScheme { instead: "ws" }),
+        "https" => return Err(TargetError::HttpScheme { instead: "wss" }),
+        _ => return Err(TargetError::WrongScheme { scheme }),
+    }
+    if rest.contains('#') {
+        return Err(TargetError::Fragment);
+    }
+    let authority = rest.split(['/', '?']).next().unwrap_or_default();
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, hp)| hp);
+    let (host, port) = split_host_port(host_port);
+    if host.is_empty() {
+        return Err(TargetError::NoHost);
+    }
+    if !is_host(host) {
+        return Err(TargetError::BadHost {
+            host: host.to_string(),
+        });
+    }
+    if let Some(port) = port.filter(|p| !is_port(p)) {
+        return Err(TargetError::BadPort {
+            port: port.to_string(),
+        });
+    }
+    if page_is_https && scheme == "ws" {
+        return Err(TargetError::MixedContent);
+    }
+    Ok(url.to_string())
+}
+
+/// Splits `host[:port]`, where host may be a bracketed IPv6 address.
+fn split_host_port(host_port: &str) -> (&str, Option<&str>) {
+    if host_port.starts_with('[') {
+        return match host_port.find(']') {
+            Some(end) => {
+                let port = host_port[end + 1..].strip_prefix(':');
+                (&host_port[..=end], port)
+            }
+            None => (host_port, None),
+        };
+    }
+    match host_port.rsplit_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (host_port, None),
+    }
+}
+
+/// Whether `port` is a plain number from 1 to 65535.
+fn is_port(port: &str) -> bool {
+    port.bytes().all(|b| b.is_ascii_digit()) && matches!(port.parse::<u32>(), Ok(1..=65535))
+}
+
+/// Whether `host` looks like a host name, an IPv4 address or a bracketed IPv6 address.
+fn is_host(host: &str) -> bool {
+    if let Some(inner) = host.strip_prefix('[') {
+        return inner.strip_suffix(']').is_some_and(|ip| {
+            !ip.is_empty()
+                && ip
+                    .chars()
+                    .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
+        });
+    }
+    host.chars()
+        .all(|c| c.is_alphanumeric() || c == '-' || c == '.' || c == '_' || c == '%')
+}
 
 /// The default target for a page at `page_scheme` (`"http:"`, `"https:"`, with or
 /// without the colon, any case) and `page_host` (`host[:port]`, as `location.host`).
@@ -63,5 +232,115 @@ mod tests {
     #[test]
     fn page_without_host_has_no_default_target() {
         assert_eq!(default_target("http:", "  "), None);
+    }
+
+    #[test]
+    fn good_targets_pass_trimmed() {
+        for (input, https) in [
+            ("ws://127.0.0.1:8080/ws", false),
+            ("  wss://example.com/socket?room=7  ", true),
+            ("WSS://Example.COM", true),
+            ("ws://[::1]:9000/ws", false),
+            ("wss://user@host.example:443/x", true),
+            ("ws://my_host.local", false),
+        ] {
+            assert_eq!(
+                check_target(input, https),
+                Ok(input.trim().to_string()),
+                "{input}"
+            );
+        }
+    }
+
+    #[test]
+    fn each_bad_target_is_refused_with_its_reason() {
+        let cases: &[(&str, bool, TargetError)] = &[
+            ("", false, TargetError::Empty),
+            ("   ", false, TargetError::Empty),
+            ("not a url", false, TargetError::Whitespace),
+            ("ws://exa mple.com", false, TargetError::Whitespace),
+            ("example.com/socket", false, TargetError::NoScheme),
+            (
+                "http://example.com",
+                false,
+                TargetError::HttpScheme { instead: "ws" },
+            ),
+            (
+                "https://example.com",
+                false,
+                TargetError::HttpScheme { instead: "wss" },
+            ),
+            (
+                "ftp://example.com",
+                false,
+                TargetError::WrongScheme {
+                    scheme: "ftp".into(),
+                },
+            ),
+            ("ws://", false, TargetError::NoHost),
+            ("ws:///path", false, TargetError::NoHost),
+            ("ws://:8080/ws", false, TargetError::NoHost),
+            (
+                "ws://exa<mple.com",
+                false,
+                TargetError::BadHost {
+                    host: "exa<mple.com".into(),
+                },
+            ),
+            (
+                "ws://[::1/ws",
+                false,
+                TargetError::BadHost {
+                    host: "[::1".into(),
+                },
+            ),
+            (
+                "ws://host:0",
+                false,
+                TargetError::BadPort { port: "0".into() },
+            ),
+            (
+                "ws://host:65536",
+                false,
+                TargetError::BadPort {
+                    port: "65536".into(),
+                },
+            ),
+            (
+                "ws://host:80a",
+                false,
+                TargetError::BadPort { port: "80a".into() },
+            ),
+            (
+                "ws://host:",
+                false,
+                TargetError::BadPort { port: "".into() },
+            ),
+            (
+                "ws://host:+80",
+                false,
+                TargetError::BadPort { port: "+80".into() },
+            ),
+            ("ws://host/ws#top", false, TargetError::Fragment),
+            ("ws://host/ws", true, TargetError::MixedContent),
+        ];
+        for (input, https, wanted) in cases {
+            assert_eq!(
+                check_target(input, *https).as_ref(),
+                Err(wanted),
+                "{input:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn refusals_say_how_to_fix_the_url() {
+        let message = check_target("not-a-url", false).unwrap_err().to_string();
+        assert!(message.contains("ws:// or wss://"), "{message}");
+        let message = check_target("ws://host/ws", true).unwrap_err().to_string();
+        assert!(
+            message.contains("mixed content") && message.contains("wss://"),
+            "{message}"
+        );
     }
 }

@@ -1,9 +1,9 @@
 //! The plain echo: every text or binary message goes straight back, as it came.
 //!
-//! Pings are answered by the WebSocket layer itself; a close ends the loop. A message
+//! Pings are answered by the WebSocket layer itself. A client's close is answered with
+//! the same code: the loop keeps reading until the WebSocket layer has sent that reply
+//! (returning at once would drop the connection, and the client would see 1006). A message
 //! over the size limit gets close code 1009 with the limit in the reason.
-
-use std::ops::ControlFlow;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket, close_code};
 
@@ -24,24 +24,20 @@ pub async fn run(mut socket: WebSocket, max_message_bytes: usize) {
                 return;
             }
         };
-        match reply_to(message) {
-            ControlFlow::Continue(Some(reply)) => {
-                if socket.send(reply).await.is_err() {
-                    return;
-                }
-            }
-            ControlFlow::Continue(None) => {}
-            ControlFlow::Break(()) => return,
+        if let Some(reply) = reply_to(message)
+            && socket.send(reply).await.is_err()
+        {
+            return;
         }
     }
 }
 
-/// What the echo answers to one message: the same data back, nothing, or stop.
-fn reply_to(message: Message) -> ControlFlow<(), Option<Message>> {
+/// What the echo answers to one message: the same data back, or nothing (control
+/// frames, including the close, are answered by the WebSocket layer).
+fn reply_to(message: Message) -> Option<Message> {
     match message {
-        Message::Text(_) | Message::Binary(_) => ControlFlow::Continue(Some(message)),
-        Message::Ping(_) | Message::Pong(_) => ControlFlow::Continue(None),
-        Message::Close(_) => ControlFlow::Break(()),
+        Message::Text(_) | Message::Binary(_) => Some(message),
+        Message::Ping(_) | Message::Pong(_) | Message::Close(_) => None,
     }
 }
 

@@ -8,6 +8,7 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use wsdoctor_server::config::Config;
 
@@ -69,6 +70,25 @@ async fn ws_echoes_text_and_binary_unchanged() {
     ws.send(Message::binary(bytes.clone())).await.unwrap();
     assert_eq!(ws.next().await.unwrap().unwrap(), Message::binary(bytes));
     ws.close(None).await.unwrap();
+}
+
+#[tokio::test]
+async fn ws_answers_a_close_1000_with_a_close_1000() {
+    let addr = start(temp_dist("close"), 1024).await;
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws"))
+        .await
+        .unwrap();
+    ws.close(Some(CloseFrame {
+        code: CloseCode::Normal,
+        reason: "user pressed Disconnect".into(),
+    }))
+    .await
+    .unwrap();
+    let reply = ws.next().await.unwrap().unwrap();
+    match reply {
+        Message::Close(Some(frame)) => assert_eq!(frame.code, CloseCode::Normal),
+        other => panic!("expected a close frame, got {other:?}"),
+    }
 }
 
 #[tokio::test]

@@ -1,6 +1,10 @@
 //! The browser edge: the only module that touches web-sys, js-sys and wasm-bindgen.
 //!
 //! JavaScript values are turned into plain Rust types here, so nothing above this layer
-//! ever sees a `JsValue`.
+//! ever sees a `JsValue`. Each handle (socket, listener) owns its callbacks and detaches
+//! them when dropped.
 
+pub mod clock;
 pub mod location;
+pub mod socket;
+pub mod visibility;

@@ -1,18 +1,28 @@
-//! The whole page: the header and, below it, the tools.
+//! The whole page: the header and the connection console.
 
 use leptos::prelude::*;
 
-use super::Header;
+use super::{ConnectForm, EventLogView, Header, SendBox};
+use crate::session::{self, Console};
 
 /// The root of the page.
 #[component]
 pub fn App() -> impl IntoView {
+    let console = Console::new();
+    provide_context(console);
+    session::watch_visibility(console);
     view! {
         <Header />
         <main id="main" class="page">
             <p class="lede" data-testid="lede">
                 "Open a WebSocket from this browser, through your own proxies, and find out why it drops."
             </p>
+            <section class="card" aria-labelledby="console-heading">
+                <h2 id="console-heading">"Connection console"</h2>
+                <ConnectForm initial_target=session::initial_target() />
+                <SendBox />
+                <EventLogView />
+            </section>
         </main>
     }
 }

@@ -1,7 +1,13 @@
 //! The views. They read signals and call the session layer; they never touch web-sys.
 
 mod app;
+mod connect_form;
+mod event_log;
 mod header;
+mod send_box;
 
 pub use app::App;
+pub use connect_form::ConnectForm;
+pub use event_log::EventLogView;
 pub use header::Header;
+pub use send_box::SendBox;

@@ -9,6 +9,7 @@ mod page;
 mod paths;
 mod serve;
 mod steps;
+mod survivors;
 mod test;
 mod tools;
 
@@ -21,7 +22,8 @@ Commands:
   serve [--addr HOST:PORT]   install what is missing, build the page, serve it and the
                              WebSocket endpoint (default 127.0.0.1:8080)
   test                       everything CI runs: fmt, clippy (host and wasm32), native
-                             tests, browser tests in headless Chromium
+                             tests, browser tests in headless Chromium, the page build,
+                             end-to-end tests (Chromium, wsdoctor-server, nginx)
 ";
 
 fn main() -> ExitCode {

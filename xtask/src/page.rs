@@ -31,14 +31,15 @@ fn report_wasm_size(dist: &std::path::Path) {
     };
     for entry in entries.flatten() {
         let path = entry.path();
-        if path.extension().is_some_and(|ext| ext == "wasm") {
-            if let Ok(meta) = entry.metadata() {
-                eprintln!(
-                    "page wasm: {} ({:.1} KiB)",
-                    path.display(),
-                    meta.len() as f64 / 1024.0
-                );
-            }
+        if let (true, Ok(meta)) = (
+            path.extension().is_some_and(|ext| ext == "wasm"),
+            entry.metadata(),
+        ) {
+            eprintln!(
+                "page wasm: {} ({:.1} KiB)",
+                path.display(),
+                meta.len() as f64 / 1024.0
+            );
         }
     }
 }

@@ -32,10 +32,21 @@ impl Steps {
     }
 
     /// Runs a check: its failure is recorded, and the run goes on to the next step.
-    pub fn check(&mut self, name: &str, step: impl FnOnce() -> Result<(), Error>) {
-        if let Err(err) = self.time(name, step) {
-            eprintln!("xtask: step '{name}' failed: {err}");
+    /// Returns the step's value when it succeeded.
+    pub fn check<T>(&mut self, name: &str, step: impl FnOnce() -> Result<T, Error>) -> Option<T> {
+        match self.time(name, step) {
+            Ok(value) => Some(value),
+            Err(err) => {
+                eprintln!("xtask: step '{name}' failed: {err}");
+                None
+            }
         }
+    }
+
+    /// Records a step that could not run because an earlier one failed.
+    pub fn skip(&mut self, name: &str, because: &str) {
+        eprintln!("\n==> {name}: skipped, {because}");
+        self.done.push((name.to_string(), Duration::ZERO, false));
     }
 
     fn time<T>(&mut self, name: &str, step: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {

@@ -1,26 +1,12 @@
 //! `cargo xtask test`: everything CI runs, each step timed. Checks go on after a failure
 //! so that one run shows every problem; the run fails naming the failed steps.
 
-use std::path::{Path, PathBuf};
-
 use crate::cmd;
 use crate::page;
 use crate::paths;
 use crate::steps::{Error, Steps};
+use crate::survivors;
 use crate::tools;
-
-/// Chromium flags for headless runs on these machines: without the background-network
-/// ones it keeps trying hosts this network refuses.
-pub const CHROMIUM_FLAGS: &[&str] = &[
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-];
 
 /// Runs every step.
 pub fn run() -> Result<(), Error> {
@@ -29,7 +15,7 @@ pub fn run() -> Result<(), Error> {
     steps.require("wasm-bindgen-cli", tools::wasm_bindgen_cli)?;
     steps.require("trunk", tools::trunk)?;
     steps.require("wasm-opt", tools::wasm_opt)?;
-    let browser = steps.require("chromium and chromedriver", tools::chromium)?;
+    let programs = steps.require("chromium, chromedriver, nginx", tools::browser_and_proxy)?;
 
     steps.check("cargo fmt --check", || {
         cmd::run(paths::cargo().args(["fmt", "--all", "--", "--check"]))
@@ -61,13 +47,19 @@ pub fn run() -> Result<(), Error> {
             "warnings",
         ]))
     });
-    steps.check("native tests (whole workspace)", || {
-        cmd::run(paths::cargo().args(["test", "--locked", "--workspace"]))
+    steps.check("native tests (workspace, without end-to-end)", || {
+        cmd::run(paths::cargo().args([
+            "test",
+            "--locked",
+            "--workspace",
+            "--exclude",
+            "wsdoctor-e2e",
+        ]))
     });
     steps.check(
         "browser tests (wasm-bindgen-test in headless Chromium)",
         || {
-            let capabilities = webdriver_capabilities(&browser.chromium)?;
+            // The runner reads Chromium's flags from webdriver.json at the workspace root.
             cmd::run(
                 paths::cargo()
                     .args([
@@ -78,33 +70,40 @@ pub fn run() -> Result<(), Error> {
                         "--target",
                         "wasm32-unknown-unknown",
                     ])
-                    .env("CHROMEDRIVER", &browser.chromedriver)
-                    .env("WASM_BINDGEN_TEST_WEBDRIVER_JSON", capabilities)
+                    .env("CHROMEDRIVER", &programs.chromedriver)
                     .env("WASM_BINDGEN_TEST_TIMEOUT", "60"),
             )
         },
     );
-    steps.check("build the page (trunk, wasm-release)", || {
-        page::build().map(|_| ())
+    let dist = steps.check("build the page (trunk, wasm-release)", page::build);
+    let server = steps.check("build wsdoctor-server (for end-to-end)", || {
+        page::build_server(false)
     });
+    const E2E: &str = "end-to-end tests (Chromium over WebDriver, wsdoctor-server, nginx)";
+    match (dist, server) {
+        (Some(dist), Some(server)) => {
+            steps.check(E2E, || {
+                let outcome = cmd::run(
+                    paths::cargo()
+                        .args([
+                            "test",
+                            "--locked",
+                            "-p",
+                            "wsdoctor-e2e",
+                            "--",
+                            "--test-threads=1",
+                        ])
+                        .env("WSDOCTOR_SERVER_BIN", &server)
+                        .env("WSDOCTOR_DIST", &dist)
+                        .env("CHROMEDRIVER", &programs.chromedriver)
+                        .env("CHROMIUM", &programs.chromium)
+                        .env("WSDOCTOR_NGINX", &programs.nginx),
+                );
+                let survivors = survivors::check(&server);
+                outcome.and(survivors)
+            });
+        }
+        _ => steps.skip(E2E, "the page or the server did not build"),
+    }
     steps.finish()
-}
-
-/// Writes the WebDriver capabilities the wasm-bindgen test runner gives Chromium, and
-/// returns the file's path. The runner adds `headless` and `no-sandbox` itself.
-fn webdriver_capabilities(chromium: &Path) -> Result<PathBuf, Error> {
-    let args: Vec<String> = CHROMIUM_FLAGS
-        .iter()
-        .map(|flag| format!("\"{}\"", flag.trim_start_matches("--")))
-        .collect();
-    let json = format!(
-        "{{\"goog:chromeOptions\": {{\"binary\": \"{}\", \"args\": [{}]}}}}\n",
-        chromium.display(),
-        args.join(", ")
-    );
-    let path = paths::cache().join("webdriver.json");
-    std::fs::create_dir_all(paths::cache())
-        .and_then(|()| std::fs::write(&path, json))
-        .map_err(|err| format!("cannot write {}: {err}", path.display()))?;
-    Ok(path)
 }

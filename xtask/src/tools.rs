@@ -97,32 +97,46 @@ pub fn wasm_opt() -> Result<(), Error> {
     }
 }
 
-/// Headless Chromium and its driver, from Debian (always the same version as each other).
-pub fn chromium() -> Result<Browser, Error> {
-    let browser = Browser {
+/// Headless Chromium with its driver, and nginx (the real proxy of the end-to-end
+/// tests), from Debian; missing ones are installed in one apt-get run.
+pub fn browser_and_proxy() -> Result<TestPrograms, Error> {
+    let programs = TestPrograms {
         chromium: PathBuf::from("/usr/bin/chromium"),
         chromedriver: PathBuf::from("/usr/bin/chromedriver"),
+        nginx: PathBuf::from("/usr/sbin/nginx"),
     };
-    if browser.chromium.is_file() && browser.chromedriver.is_file() {
-        eprintln!("chromium and chromedriver: present");
-        return Ok(browser);
+    let wanted = [
+        (&programs.chromium, "chromium"),
+        (&programs.chromedriver, "chromium-driver"),
+        (&programs.nginx, "nginx"),
+    ];
+    let missing: Vec<&str> = wanted
+        .iter()
+        .filter(|(path, _)| !path.is_file())
+        .map(|(_, package)| *package)
+        .collect();
+    if missing.is_empty() {
+        eprintln!("chromium, chromedriver and nginx: present");
+        return Ok(programs);
     }
-    apt_install(&["chromium", "chromium-driver"])?;
-    Ok(browser)
+    apt_install(&missing)?;
+    Ok(programs)
 }
 
-/// Where the browser and its WebDriver are.
-pub struct Browser {
+/// Where the programs of the browser and end-to-end tests are.
+pub struct TestPrograms {
     /// The Chromium binary.
     pub chromium: PathBuf,
     /// The matching ChromeDriver.
     pub chromedriver: PathBuf,
+    /// nginx.
+    pub nginx: PathBuf,
 }
 
 /// Installs Debian packages, as root; otherwise says which command to run.
 fn apt_install(packages: &[&str]) -> Result<(), Error> {
     let list = packages.join(" ");
-    let is_root = cmd::output(&mut std::process::Command::new("id").arg("-u"))
+    let is_root = cmd::output(std::process::Command::new("id").arg("-u"))
         .is_some_and(|uid| uid.trim() == "0");
     if !is_root || paths::which("apt-get").is_none() {
         return Err(format!(
@@ -147,14 +161,15 @@ fn locked_version(package: &str) -> Result<String, Error> {
     let name_line = format!("name = \"{package}\"");
     let mut lines = lock.lines();
     while let Some(line) = lines.next() {
-        if line.trim() == name_line {
-            if let Some(version) = lines
-                .next()
-                .and_then(|l| l.trim().strip_prefix("version = \""))
-                .and_then(|v| v.strip_suffix('"'))
-            {
-                return Ok(version.to_string());
-            }
+        if line.trim() != name_line {
+            continue;
+        }
+        if let Some(version) = lines
+            .next()
+            .and_then(|l| l.trim().strip_prefix("version = \""))
+            .and_then(|v| v.strip_suffix('"'))
+        {
+            return Ok(version.to_string());
         }
     }
     Err(format!(

@@ -1,0 +1,328 @@
+//! The event log of a connection console: what happened, when, to which connection.
+//!
+//! The log is bounded: it keeps the newest entries up to its capacity and counts the
+//! ones it let go, so a flood of messages cannot eat the page's memory. A message is
+//! kept as a summary (size and a short preview), never as its whole payload.
+
+use std::collections::VecDeque;
+use std::fmt;
+
+use crate::Millis;
+
+/// Identifies one browser socket. A new connection gets a new id, so a late event of a
+/// replaced socket is never mistaken for one of the current socket.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ConnId(pub u32);
+
+impl fmt::Display for ConnId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{}", self.0)
+    }
+}
+
+/// How many characters of a text message, or bytes of a binary one, a preview shows.
+pub const PREVIEW_CHARS: usize = 120;
+/// How many bytes of a binary message the hex preview shows.
+pub const PREVIEW_BYTES: usize = 32;
+
+/// A message as the log keeps it: its kind, its size and the start of its content.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MessageSummary {
+    /// Whether the frame was binary (otherwise text).
+    pub binary: bool,
+    /// The payload's size in bytes (UTF-8 bytes for text).
+    pub bytes: usize,
+    /// The start of the content: text as is, binary as hex pairs.
+    pub preview: String,
+    /// Whether the preview stops before the end of the content.
+    pub truncated: bool,
+}
+
+impl MessageSummary {
+    /// Summarises a text message.
+    pub fn text(text: &str) -> MessageSummary {
+        let preview: String = text.chars().take(PREVIEW_CHARS).collect();
+        MessageSummary {
+            binary: false,
+            bytes: text.len(),
+            truncated: preview.len() < text.len(),
+            preview,
+        }
+    }
+
+    /// Summarises a binary message.
+    pub fn binary(bytes: &[u8]) -> MessageSummary {
+        let shown = &bytes[..bytes.len().min(PREVIEW_BYTES)];
+        MessageSummary {
+            binary: true,
+            bytes: bytes.len(),
+            preview: shown
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<Vec<_>>()
+                .join(" "),
+            truncated: shown.len() < bytes.len(),
+        }
+    }
+}
+
+impl fmt::Display for MessageSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = if self.binary { "binary" } else { "text" };
+        let more = if self.truncated { " …" } else { "" };
+        write!(f, "{kind}, {} B: {}{more}", self.bytes, self.preview)
+    }
+}
+
+/// One thing that happened, in the words the log shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LogEvent {
+    /// The user asked to connect; the browser is opening the socket.
+    Connecting {
+        /// The target URL.
+        url: String,
+    },
+    /// The browser could not even start the connection (bad URL, mixed content, ...).
+    Refused {
+        /// Why, as the browser said it.
+        message: String,
+    },
+    /// The handshake completed.
+    Opened {
+        /// The subprotocol the server chose (empty: none).
+        protocol: String,
+        /// The extensions the server accepted (empty: none).
+        extensions: String,
+    },
+    /// The page sent a message.
+    Sent(MessageSummary),
+    /// The page received a message.
+    Received(MessageSummary),
+    /// The page could not send (e.g. the socket is not open).
+    SendFailed {
+        /// Why.
+        message: String,
+    },
+    /// The user asked to close, with this code and reason.
+    Closing {
+        /// The close code sent.
+        code: u16,
+        /// The reason sent.
+        reason: String,
+    },
+    /// The connection closed.
+    Closed {
+        /// The close code the browser reported.
+        code: u16,
+        /// The close reason the browser reported.
+        reason: String,
+        /// Whether the closing handshake completed.
+        was_clean: bool,
+    },
+    /// The browser's `error` event, which carries no detail by design.
+    Error,
+    /// The page became hidden (another tab, minimised, locked screen).
+    PageHidden,
+    /// The page became visible again.
+    PageVisible,
+}
+
+impl LogEvent {
+    /// A short, stable name of the kind of event, for filters and test selectors.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            LogEvent::Connecting { .. } => "connecting",
+            LogEvent::Refused { .. } => "refused",
+            LogEvent::Opened { .. } => "opened",
+            LogEvent::Sent(_) => "sent",
+            LogEvent::Received(_) => "received",
+            LogEvent::SendFailed { .. } => "send-failed",
+            LogEvent::Closing { .. } => "closing",
+            LogEvent::Closed { .. } => "closed",
+            LogEvent::Error => "error",
+            LogEvent::PageHidden => "page-hidden",
+            LogEvent::PageVisible => "page-visible",
+        }
+    }
+}
+
+fn or_none(text: &str) -> &str {
+    if text.is_empty() { "none" } else { text }
+}
+
+impl fmt::Display for LogEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LogEvent::Connecting { url } => write!(f, "connecting to {url}"),
+            LogEvent::Refused { message } => write!(f, "could not connect: {message}"),
+            LogEvent::Opened {
+                protocol,
+                extensions,
+            } => write!(
+                f,
+                "opened (subprotocol: {}, extensions: {})",
+                or_none(protocol),
+                or_none(extensions)
+            ),
+            LogEvent::Sent(message) => write!(f, "sent {message}"),
+            LogEvent::Received(message) => write!(f, "received {message}"),
+            LogEvent::SendFailed { message } => write!(f, "not sent: {message}"),
+            LogEvent::Closing { code, reason } => {
+                write!(f, "closing with code {code}, reason \"{reason}\"")
+            }
+            LogEvent::Closed {
+                code,
+                reason,
+                was_clean,
+            } => write!(
+                f,
+                "closed: code {code}, reason \"{reason}\", wasClean {was_clean}"
+            ),
+            LogEvent::Error => write!(f, "error (browsers give no detail for this event)"),
+            LogEvent::PageHidden => write!(f, "page hidden"),
+            LogEvent::PageVisible => write!(f, "page visible"),
+        }
+    }
+}
+
+/// One line of the log.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LogEntry {
+    /// A number that orders entries, unique within one log.
+    pub seq: u64,
+    /// When it happened, in milliseconds on the page's monotonic clock.
+    pub at: Millis,
+    /// The connection it belongs to; `None` for page events.
+    pub conn: Option<ConnId>,
+    /// What happened.
+    pub event: LogEvent,
+}
+
+/// The newest entries, up to a capacity, and a count of the older ones let go.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EventLog {
+    entries: VecDeque<LogEntry>,
+    capacity: usize,
+    dropped: u64,
+    next_seq: u64,
+}
+
+impl EventLog {
+    /// An empty log that keeps at most `capacity` entries (at least one).
+    pub fn new(capacity: usize) -> EventLog {
+        EventLog {
+            entries: VecDeque::new(),
+            capacity: capacity.max(1),
+            dropped: 0,
+            next_seq: 0,
+        }
+    }
+
+    /// Adds an entry, letting the oldest go if the log is full.
+    pub fn push(&mut self, at: Millis, conn: Option<ConnId>, event: LogEvent) {
+        if self.entries.len() == self.capacity {
+            self.entries.pop_front();
+            self.dropped += 1;
+        }
+        self.entries.push_back(LogEntry {
+            seq: self.next_seq,
+            at,
+            conn,
+            event,
+        });
+        self.next_seq += 1;
+    }
+
+    /// The kept entries, oldest first.
+    pub fn entries(&self) -> impl DoubleEndedIterator<Item = &LogEntry> + ExactSizeIterator {
+        self.entries.iter()
+    }
+
+    /// How many entries were let go to stay within the capacity.
+    pub fn dropped(&self) -> u64 {
+        self.dropped
+    }
+
+    /// Empties the log (the count of dropped entries too).
+    pub fn clear(&mut self) {
+        self.entries.clear();
+        self.dropped = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn full_log_lets_the_oldest_go_and_counts_it() {
+        let mut log = EventLog::new(3);
+        for i in 0..5 {
+            log.push(f64::from(i), None, LogEvent::PageHidden);
+        }
+        let kept: Vec<u64> = log.entries().map(|e| e.seq).collect();
+        assert_eq!(kept, vec![2, 3, 4]);
+        assert_eq!(log.dropped(), 2);
+    }
+
+    #[test]
+    fn clear_empties_the_log_and_resets_the_dropped_count() {
+        let mut log = EventLog::new(1);
+        log.push(0.0, None, LogEvent::PageHidden);
+        log.push(1.0, None, LogEvent::PageVisible);
+        log.clear();
+        assert_eq!(log.entries().len(), 0);
+        assert_eq!(log.dropped(), 0);
+    }
+
+    #[test]
+    fn a_huge_text_message_is_kept_as_a_short_preview_with_its_full_size() {
+        let text = "é".repeat(10_000);
+        let summary = MessageSummary::text(&text);
+        assert_eq!(summary.bytes, 20_000);
+        assert_eq!(summary.preview.chars().count(), PREVIEW_CHARS);
+        assert!(summary.truncated);
+    }
+
+    #[test]
+    fn a_short_text_message_is_shown_whole() {
+        let summary = MessageSummary::text("hello");
+        assert_eq!(summary.to_string(), "text, 5 B: hello");
+        assert!(!summary.truncated);
+    }
+
+    #[test]
+    fn binary_messages_preview_as_hex() {
+        let summary = MessageSummary::binary(&[0, 0xff, 0x10]);
+        assert_eq!(summary.to_string(), "binary, 3 B: 00 ff 10");
+        let long = MessageSummary::binary(&[7; 100]);
+        assert!(long.truncated);
+        assert_eq!(long.preview.split(' ').count(), PREVIEW_BYTES);
+    }
+
+    #[test]
+    fn close_events_show_code_reason_and_was_clean() {
+        let closed = LogEvent::Closed {
+            code: 1000,
+            reason: "bye".into(),
+            was_clean: true,
+        };
+        assert_eq!(
+            closed.to_string(),
+            "closed: code 1000, reason \"bye\", wasClean true"
+        );
+        assert_eq!(closed.kind(), "closed");
+    }
+
+    #[test]
+    fn opened_without_subprotocol_says_none() {
+        let opened = LogEvent::Opened {
+            protocol: String::new(),
+            extensions: "permessage-deflate".into(),
+        };
+        assert_eq!(
+            opened.to_string(),
+            "opened (subprotocol: none, extensions: permessage-deflate)"
+        );
+    }
+}

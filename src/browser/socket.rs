@@ -1,0 +1,191 @@
+//! A browser WebSocket, with its events turned into plain Rust values at this edge.
+//!
+//! A `Socket` owns its JavaScript callbacks. Dropping it detaches them first, so a
+//! replaced socket can never report into the current connection, and then closes the
+//! connection with 1000 if it is still open. It never invents a close event: the log
+//! shows only what the browser reported.
+
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
+use web_sys::{BinaryType, CloseEvent, Event, MessageEvent, WebSocket};
+
+/// What a socket reports, as plain Rust.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SocketEvent {
+    /// The handshake completed.
+    Opened {
+        /// The subprotocol the server chose (empty: none).
+        protocol: String,
+        /// The extensions the server accepted (empty: none).
+        extensions: String,
+    },
+    /// A text message arrived.
+    Text(String),
+    /// A binary message arrived.
+    Binary(Vec<u8>),
+    /// The connection closed.
+    Closed {
+        /// The close code.
+        code: u16,
+        /// The close reason.
+        reason: String,
+        /// Whether the closing handshake completed.
+        was_clean: bool,
+    },
+    /// The `error` event (no detail, by design of browsers).
+    Error,
+}
+
+/// Why the browser refused to start a connection (the `WebSocket` constructor threw).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OpenError {
+    /// The DOMException's name, e.g. `SyntaxError` or `SecurityError`.
+    pub name: String,
+    /// The browser's message.
+    pub message: String,
+}
+
+impl std::fmt::Display for OpenError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.name, self.message)
+    }
+}
+
+type Handler<T> = Closure<dyn FnMut(T)>;
+
+/// One browser WebSocket and the callbacks it holds.
+pub struct Socket {
+    socket: WebSocket,
+    _on_open: Handler<Event>,
+    _on_message: Handler<MessageEvent>,
+    _on_close: Handler<CloseEvent>,
+    _on_error: Handler<Event>,
+}
+
+impl Socket {
+    /// Starts connecting to `url`, asking for `protocols` (none if empty); every event
+    /// goes to `on_event`.
+    pub fn open(
+        url: &str,
+        protocols: &[String],
+        on_event: impl Fn(SocketEvent) + 'static,
+    ) -> Result<Socket, OpenError> {
+        let socket = if protocols.is_empty() {
+            WebSocket::new(url)
+        } else {
+            let list = js_sys::Array::new();
+            for protocol in protocols {
+                list.push(&protocol.into());
+            }
+            WebSocket::new_with_str_sequence(url, &list)
+        }
+        .map_err(open_error)?;
+        socket.set_binary_type(BinaryType::Arraybuffer);
+
+        let on_event = std::rc::Rc::new(on_event);
+        let emit = on_event.clone();
+        let opened = socket.clone();
+        let on_open: Handler<Event> = Closure::new(move |_: Event| {
+            emit(SocketEvent::Opened {
+                protocol: opened.protocol(),
+                extensions: opened.extensions(),
+            })
+        });
+        let emit = on_event.clone();
+        let on_message: Handler<MessageEvent> =
+            Closure::new(move |event: MessageEvent| emit(message_of(&event)));
+        let emit = on_event.clone();
+        let on_close: Handler<CloseEvent> = Closure::new(move |event: CloseEvent| {
+            emit(SocketEvent::Closed {
+                code: event.code(),
+                reason: event.reason(),
+                was_clean: event.was_clean(),
+            })
+        });
+        let emit = on_event;
+        let on_error: Handler<Event> = Closure::new(move |_: Event| emit(SocketEvent::Error));
+
+        socket.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+        socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        socket.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+        socket.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        Ok(Socket {
+            socket,
+            _on_open: on_open,
+            _on_message: on_message,
+            _on_close: on_close,
+            _on_error: on_error,
+        })
+    }
+
+    /// Sends a text message; fails when the socket is not open.
+    pub fn send_text(&self, text: &str) -> Result<(), String> {
+        if self.socket.ready_state() != WebSocket::OPEN {
+            return Err(format!("the connection is {}", self.state_name()));
+        }
+        self.socket.send_with_str(text).map_err(describe_js_error)
+    }
+
+    /// Starts the closing handshake with `code` (1000 or 3000-4999) and `reason`.
+    pub fn close(&self, code: u16, reason: &str) -> Result<(), String> {
+        self.socket
+            .close_with_code_and_reason(code, reason)
+            .map_err(describe_js_error)
+    }
+
+    /// The socket's state in words: connecting, open, closing, closed.
+    pub fn state_name(&self) -> &'static str {
+        match self.socket.ready_state() {
+            WebSocket::CONNECTING => "connecting",
+            WebSocket::OPEN => "open",
+            WebSocket::CLOSING => "closing",
+            _ => "closed",
+        }
+    }
+}
+
+impl Drop for Socket {
+    fn drop(&mut self) {
+        self.socket.set_onopen(None);
+        self.socket.set_onmessage(None);
+        self.socket.set_onclose(None);
+        self.socket.set_onerror(None);
+        let state = self.socket.ready_state();
+        if state == WebSocket::CONNECTING || state == WebSocket::OPEN {
+            let _ = self.socket.close_with_code_and_reason(1000, "replaced");
+        }
+    }
+}
+
+fn message_of(event: &MessageEvent) -> SocketEvent {
+    let data = event.data();
+    if let Some(text) = data.as_string() {
+        SocketEvent::Text(text)
+    } else if let Ok(buffer) = data.dyn_into::<js_sys::ArrayBuffer>() {
+        SocketEvent::Binary(js_sys::Uint8Array::new(&buffer).to_vec())
+    } else {
+        // binaryType is arraybuffer, so this does not happen; report it rather than hide it.
+        SocketEvent::Text(String::from("[a message of a kind the page cannot read]"))
+    }
+}
+
+fn open_error(err: wasm_bindgen::JsValue) -> OpenError {
+    match err.dyn_ref::<web_sys::DomException>() {
+        Some(exception) => OpenError {
+            name: exception.name(),
+            message: exception.message(),
+        },
+        None => OpenError {
+            name: "Error".into(),
+            message: describe_js_error(err),
+        },
+    }
+}
+
+fn describe_js_error(err: wasm_bindgen::JsValue) -> String {
+    if let Some(exception) = err.dyn_ref::<web_sys::DomException>() {
+        return format!("{}: {}", exception.name(), exception.message());
+    }
+    err.as_string()
+        .unwrap_or_else(|| "the browser refused without saying why".into())
+}

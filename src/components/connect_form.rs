@@ -1,0 +1,57 @@
+//! The target field, Connect and Disconnect, and the connection's status in words.
+
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+
+use crate::session::Console;
+
+/// Where the user says what to connect to.
+#[component]
+pub fn ConnectForm(
+    /// The target the field starts with.
+    initial_target: String,
+) -> impl IntoView {
+    let console = expect_context::<Console>();
+    let target = RwSignal::new(initial_target);
+    let status = console.status();
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        console.connect(&target.get_untracked());
+    };
+    view! {
+        <form class="connect-form" on:submit=on_submit>
+            <label for="target-input">"Target URL"</label>
+            <div class="row">
+                <input
+                    id="target-input"
+                    data-testid="target-input"
+                    type="text"
+                    inputmode="url"
+                    autocomplete="off"
+                    spellcheck="false"
+                    placeholder="wss://example.com/socket"
+                    bind:value=target
+                />
+                <button type="submit" data-testid="connect-button">"Connect"</button>
+                <button
+                    type="button"
+                    data-testid="disconnect-button"
+                    disabled=move || !status.get().is_live()
+                    on:click=move |_| console.disconnect()
+                >
+                    "Disconnect"
+                </button>
+            </div>
+            <p class="status" role="status">
+                "Status: "
+                <span
+                    data-testid="connection-status"
+                    data-status=move || status.get().as_str()
+                    class=move || format!("status-{}", status.get().as_str())
+                >
+                    {move || status.get().label()}
+                </span>
+            </p>
+        </form>
+    }
+}

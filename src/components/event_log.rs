@@ -1,0 +1,57 @@
+//! The event log: one line per event, newest last, with time and connection.
+
+use leptos::prelude::*;
+use wsdoctor_core::event_log::LogEntry;
+
+use crate::session::Console;
+
+/// The console's log of events.
+#[component]
+pub fn EventLogView() -> impl IntoView {
+    let console = expect_context::<Console>();
+    let log = console.log();
+    let entries = move || log.with(|log| log.entries().cloned().collect::<Vec<_>>());
+    let dropped = move || log.with(|log| log.dropped());
+    view! {
+        <div class="event-log">
+            <div class="row log-header">
+                <h3 id="log-heading">"Event log"</h3>
+                <button type="button" data-testid="clear-log" on:click=move |_| console.clear_log()>
+                    "Clear"
+                </button>
+            </div>
+            <Show when=move || { dropped() > 0 }>
+                <p class="muted" data-testid="log-dropped">
+                    {move || format!("{} older entries not kept", dropped())}
+                </p>
+            </Show>
+            <ol data-testid="event-log" aria-labelledby="log-heading" aria-live="polite">
+                <For each=entries key=|entry| entry.seq let:entry>
+                    <LogLine entry=entry />
+                </For>
+            </ol>
+        </div>
+    }
+}
+
+/// One line of the log.
+#[component]
+fn LogLine(
+    /// The entry to show.
+    entry: LogEntry,
+) -> impl IntoView {
+    let kind = entry.event.kind();
+    let conn = entry
+        .conn
+        .map(|c| c.to_string())
+        .unwrap_or_else(|| "page".into());
+    view! {
+        <li data-testid="log-entry" data-kind=kind class=format!("log-{kind}")>
+            <span class="time">{format!("{:.3} s", entry.at / 1000.0)}</span>
+            " "
+            <span class="conn">{conn}</span>
+            " "
+            <span class="text" data-testid="log-text">{entry.event.to_string()}</span>
+        </li>
+    }
+}

@@ -1,0 +1,36 @@
+//! The page around the console: the target it starts with, and its visibility.
+
+use leptos::prelude::*;
+use wsdoctor_core::target::default_target;
+
+use super::Console;
+use crate::browser::{location, visibility};
+
+/// The target the form starts with: `?target=` from the page's link (a support link
+/// presets it), else the companion endpoint beside the page, else empty.
+pub fn initial_target() -> String {
+    if let Some(target) = location::query_param("target") {
+        return target;
+    }
+    let (scheme, host) = location::page_scheme_and_host();
+    default_target(&scheme, &host).unwrap_or_default()
+}
+
+/// Whether the page was loaded over https (then ws:// targets are mixed content).
+pub fn page_is_https() -> bool {
+    location::page_scheme_and_host()
+        .0
+        .eq_ignore_ascii_case("https:")
+}
+
+/// Logs every change of the page's visibility into `console`, for as long as the
+/// current reactive owner lives.
+pub fn watch_visibility(console: Console) {
+    if visibility::is_hidden() {
+        console.record_visibility(true);
+    }
+    let watcher =
+        visibility::VisibilityWatcher::start(move |hidden| console.record_visibility(hidden));
+    // Kept with the owner; dropped (and the listener removed) when the owner is disposed.
+    StoredValue::new_local(watcher);
+}

@@ -1,0 +1,162 @@
+//! Headless Chromium driven over WebDriver (Debian's chromedriver, fantoccini).
+
+use std::net::SocketAddr;
+use std::process::Command;
+use std::time::Duration;
+
+use fantoccini::wd::{WebDriverCompatibleCommand, WindowHandle};
+use fantoccini::{Client, ClientBuilder};
+use serde_json::{Value, json};
+
+use crate::process::{GroupChild, ScratchDir, free_port, read_log, wait_for_port};
+
+/// Chromium's flags for these machines (headless as root, no background traffic to
+/// hosts this network refuses), shared with the wasm-bindgen test runner: the
+/// workspace's `webdriver.json`.
+fn chromium_flags() -> Vec<String> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../webdriver.json");
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {path}: {e}"));
+    let json: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
+    json["goog:chromeOptions"]["args"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{path} has no goog:chromeOptions.args"))
+        .iter()
+        .filter_map(|arg| arg.as_str().map(str::to_string))
+        .collect()
+}
+
+/// A browser session: chromedriver, the Chromium it started, and a WebDriver client.
+pub struct Browser {
+    client: Client,
+    // Dropped after the client: the driver's group takes Chromium with it.
+    _driver: GroupChild,
+    _dir: ScratchDir,
+}
+
+impl Browser {
+    /// Starts chromedriver on a free loopback port and opens a headless session.
+    pub async fn start() -> Browser {
+        let chromedriver =
+            std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+        let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+        let mut last_log = String::new();
+        for _attempt in 0..5 {
+            let dir = ScratchDir::new("browser");
+            let port = free_port();
+            let log = dir.path().join("chromedriver.log");
+            let mut command = Command::new(&chromedriver);
+            command
+                .arg(format!("--port={port}"))
+                .arg("--allowed-ips=127.0.0.1")
+                .arg(format!(
+                    "--log-path={}",
+                    dir.path().join("driver-verbose.log").display()
+                ));
+            let mut driver = GroupChild::spawn("chromedriver", command, &log);
+            let addr = SocketAddr::from(([127, 0, 0, 1], port));
+            if !wait_for_port(addr, &mut driver, Duration::from_secs(10)) {
+                last_log = read_log(&log);
+                continue;
+            }
+            let mut args = chromium_flags();
+            args.push("--window-size=1280,900".into());
+            args.push(format!(
+                "--user-data-dir={}",
+                dir.path().join("profile").display()
+            ));
+            let capabilities = json!({
+                "browserName": "chrome",
+                "goog:chromeOptions": { "binary": chromium, "args": args },
+            });
+            let Value::Object(capabilities) = capabilities else {
+                unreachable!("a JSON object literal")
+            };
+            let client = ClientBuilder::rustls()
+                .expect("TLS roots for the WebDriver client")
+                .capabilities(capabilities)
+                .connect(&format!("http://{addr}"))
+                .await
+                .unwrap_or_else(|e| panic!("no WebDriver session: {e}\n{}", read_log(&log)));
+            return Browser {
+                client,
+                _driver: driver,
+                _dir: dir,
+            };
+        }
+        panic!("chromedriver did not start:\n{last_log}");
+    }
+
+    /// The WebDriver client, for page objects.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Opens `url`.
+    pub async fn goto(&self, url: &str) {
+        self.client.goto(url).await.expect("open the page");
+    }
+
+    /// The tab in front now.
+    pub async fn current_tab(&self) -> WindowHandle {
+        self.client.window().await.expect("current window")
+    }
+
+    /// Opens a new tab and switches to it, which hides the tab that was in front.
+    pub async fn open_second_tab(&self) -> WindowHandle {
+        let tab = self.client.new_window(true).await.expect("new tab").handle;
+        self.client
+            .switch_to_window(tab.clone())
+            .await
+            .expect("switch to the new tab");
+        tab
+    }
+
+    /// Brings `tab` to the front (the others become hidden).
+    pub async fn switch_to(&self, tab: WindowHandle) {
+        self.client.switch_to_window(tab).await.expect("switch tab");
+    }
+
+    /// Sends a Chrome DevTools Protocol command through chromedriver and returns its result.
+    pub async fn cdp(&self, cmd: &str, params: Value) -> Value {
+        self.client
+            .issue_cmd(CdpCommand {
+                cmd: cmd.to_string(),
+                params,
+            })
+            .await
+            .unwrap_or_else(|e| panic!("CDP {cmd} failed: {e}"))
+    }
+
+    /// Ends the session politely (Chromium quits); the drop kills whatever is left.
+    pub async fn close(self) {
+        let Browser {
+            client,
+            _driver,
+            _dir,
+        } = self;
+        let _ = client.close().await;
+    }
+}
+
+/// chromedriver's `POST /session/{id}/goog/cdp/execute`.
+#[derive(Debug)]
+struct CdpCommand {
+    cmd: String,
+    params: Value,
+}
+
+impl WebDriverCompatibleCommand for CdpCommand {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        let session = session_id.unwrap_or_default();
+        base_url.join(&format!("session/{session}/goog/cdp/execute"))
+    }
+
+    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
+        let body = json!({ "cmd": self.cmd, "params": self.params });
+        (http::Method::POST, Some(body.to_string()))
+    }
+}

@@ -1,0 +1,162 @@
+//! The connection console as a page object: what a user does and sees, by `data-testid`.
+
+use std::time::Instant;
+
+use fantoccini::Client;
+use fantoccini::Locator;
+
+use crate::PATIENCE;
+
+/// One line of the event log as the page shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogLine {
+    /// The kind (`opened`, `sent`, `received`, `closed`, `page-hidden`, ...).
+    pub kind: String,
+    /// The line's text.
+    pub text: String,
+}
+
+/// The console on the page a `Client` has open.
+pub struct ConsolePage<'a> {
+    client: &'a Client,
+}
+
+fn by_id(test_id: &str) -> String {
+    format!("[data-testid='{test_id}']")
+}
+
+impl<'a> ConsolePage<'a> {
+    /// Waits for the app to have mounted, then returns the page object.
+    pub async fn ready(client: &'a Client) -> ConsolePage<'a> {
+        client
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Css(&by_id("connect-button")))
+            .await
+            .expect("the app did not mount (no Connect button)");
+        ConsolePage { client }
+    }
+
+    /// The target field's current value.
+    pub async fn target(&self) -> String {
+        self.element("target-input")
+            .await
+            .prop("value")
+            .await
+            .expect("read the target")
+            .unwrap_or_default()
+    }
+
+    /// Replaces the target.
+    pub async fn set_target(&self, url: &str) {
+        let input = self.element("target-input").await;
+        input.clear().await.expect("clear the target");
+        input.send_keys(url).await.expect("type the target");
+    }
+
+    /// Presses Connect.
+    pub async fn connect(&self) {
+        self.click("connect-button").await;
+    }
+
+    /// Types `text` into the message box and presses Send.
+    pub async fn send(&self, text: &str) {
+        let input = self.element("message-input").await;
+        input.clear().await.expect("clear the message");
+        input.send_keys(text).await.expect("type the message");
+        self.click("send-button").await;
+    }
+
+    /// Presses Disconnect.
+    pub async fn disconnect(&self) {
+        self.click("disconnect-button").await;
+    }
+
+    /// The status in words, as shown.
+    pub async fn status(&self) -> String {
+        self.element("connection-status")
+            .await
+            .text()
+            .await
+            .expect("read the status")
+    }
+
+    /// Waits until the status's stable name (`open`, `closed`, ...) is `wanted`.
+    pub async fn wait_for_status(&self, wanted: &str) {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let now = self
+                .element("connection-status")
+                .await
+                .attr("data-status")
+                .await
+                .ok()
+                .flatten()
+                .unwrap_or_default();
+            if now == wanted {
+                return;
+            }
+            if Instant::now() > deadline {
+                panic!(
+                    "status stayed {now:?}, never {wanted:?}; log: {:#?}",
+                    self.log().await
+                );
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Every line of the event log, oldest first.
+    pub async fn log(&self) -> Vec<LogLine> {
+        let mut lines = Vec::new();
+        let entries = self
+            .client
+            .find_all(Locator::Css(&by_id("log-entry")))
+            .await
+            .expect("read the log");
+        for entry in entries {
+            let kind = entry
+                .attr("data-kind")
+                .await
+                .ok()
+                .flatten()
+                .unwrap_or_default();
+            let text = entry.text().await.unwrap_or_default();
+            lines.push(LogLine { kind, text });
+        }
+        lines
+    }
+
+    /// Waits for a log line of `kind` whose text contains `needle`, and returns it.
+    pub async fn wait_for_log(&self, kind: &str, needle: &str) -> LogLine {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let lines = self.log().await;
+            if let Some(line) = lines
+                .iter()
+                .find(|l| l.kind == kind && l.text.contains(needle))
+            {
+                return line.clone();
+            }
+            if Instant::now() > deadline {
+                panic!("no {kind:?} line containing {needle:?} in the log: {lines:#?}");
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn element(&self, test_id: &str) -> fantoccini::elements::Element {
+        self.client
+            .find(Locator::Css(&by_id(test_id)))
+            .await
+            .unwrap_or_else(|e| panic!("no [data-testid={test_id}] on the page: {e}"))
+    }
+
+    async fn click(&self, test_id: &str) {
+        self.element(test_id)
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("cannot click {test_id}: {e}"));
+    }
+}

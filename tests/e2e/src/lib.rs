@@ -1,0 +1,20 @@
+//! The end-to-end harness: real processes on loopback, driven from Rust.
+//!
+//! It starts wsdoctor-server (the binary `cargo xtask test` built, named by
+//! `WSDOCTOR_SERVER_BIN`, serving the page in `WSDOCTOR_DIST`), a real nginx in front of
+//! it from a generated config, and headless Chromium through Debian's chromedriver. Each
+//! process runs in its own process group and the whole group is killed when its handle
+//! is dropped, also when a test fails or panics. Every temporary folder is named
+//! `wsdoctor-e2e-*`, so `cargo xtask test` can check that no process survived.
+#![cfg(not(target_arch = "wasm32"))]
+
+pub mod browser;
+pub mod console_page;
+pub mod nginx;
+pub mod process;
+pub mod server;
+
+use std::time::Duration;
+
+/// How long a test waits for something the page should show before it fails.
+pub const PATIENCE: Duration = Duration::from_secs(15);

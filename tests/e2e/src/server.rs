@@ -1,0 +1,69 @@
+//! wsdoctor-server as a real process on a free loopback port.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crate::process::{GroupChild, ScratchDir, read_log};
+
+/// A running wsdoctor-server.
+pub struct Server {
+    addr: SocketAddr,
+    _process: GroupChild,
+    _dir: ScratchDir,
+}
+
+impl Server {
+    /// Starts the server built by `cargo xtask test`, serving the built page.
+    pub fn start() -> Server {
+        let bin = env_path("WSDOCTOR_SERVER_BIN");
+        let dist = env_path("WSDOCTOR_DIST");
+        let dir = ScratchDir::new("server");
+        let log = dir.path().join("server.log");
+        let mut command = Command::new(&bin);
+        command
+            .args(["--addr", "127.0.0.1:0", "--dist"])
+            .arg(&dist)
+            .env("RUST_LOG", "info");
+        let mut process = GroupChild::spawn("wsdoctor-server", command, &log);
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            if let Some(addr) = listening_addr(&read_log(&log)) {
+                return Server {
+                    addr,
+                    _process: process,
+                    _dir: dir,
+                };
+            }
+            if process.has_exited() || Instant::now() > deadline {
+                panic!("wsdoctor-server did not start:\n{}", read_log(&log));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Where it listens.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The page's address, e.g. `http://127.0.0.1:41234/`.
+    pub fn page_url(&self) -> String {
+        format!("http://{}/", self.addr)
+    }
+}
+
+/// The address in the server's "listening on http://ADDR/" log line.
+fn listening_addr(log: &str) -> Option<SocketAddr> {
+    let start = log.find("listening on http://")? + "listening on http://".len();
+    let rest = &log[start..];
+    rest[..rest.find('/')?].parse().ok()
+}
+
+fn env_path(name: &str) -> PathBuf {
+    match std::env::var_os(name) {
+        Some(path) => PathBuf::from(path),
+        None => panic!("{name} is not set: run the end-to-end tests with `cargo xtask test`"),
+    }
+}

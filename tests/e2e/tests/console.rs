@@ -1,0 +1,137 @@
+//! The connection console, end to end: a user connects from headless Chromium to
+//! wsdoctor-server (directly, and through a real nginx), sends "hello", sees the echo,
+//! disconnects and sees code 1000; and the page notices being hidden by another tab.
+
+use wsdoctor_e2e::browser::Browser;
+use wsdoctor_e2e::console_page::ConsolePage;
+use wsdoctor_e2e::nginx::{Nginx, NginxOptions};
+use wsdoctor_e2e::server::Server;
+
+/// The user's story on a page at `page_url`, whose default target is its own `/ws`.
+async fn connect_send_hello_and_disconnect(browser: &Browser, page_url: &str, ws_url: &str) {
+    browser.goto(page_url).await;
+    let page = ConsolePage::ready(browser.client()).await;
+    assert_eq!(
+        page.target().await,
+        ws_url,
+        "the default target is the page's own /ws"
+    );
+
+    page.connect().await;
+    page.wait_for_status("open").await;
+    page.wait_for_log("opened", "opened").await;
+
+    page.send("hello").await;
+    page.wait_for_log("sent", "hello").await;
+    let echo = page.wait_for_log("received", "hello").await;
+    assert!(echo.text.contains("text, 5 B: hello"), "{echo:?}");
+
+    page.disconnect().await;
+    let closed = page.wait_for_log("closed", "code 1000").await;
+    assert!(closed.text.contains("wasClean true"), "{closed:?}");
+    page.wait_for_status("closed").await;
+    assert_eq!(page.status().await, "closed (1000)");
+}
+
+#[tokio::test]
+async fn user_connects_sends_hello_sees_the_echo_and_disconnects_with_1000() {
+    let server = Server::start();
+    let browser = Browser::start().await;
+    let ws_url = format!("ws://{}/ws", server.addr());
+    connect_send_hello_and_disconnect(&browser, &server.page_url(), &ws_url).await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn the_same_story_works_through_nginx() {
+    let server = Server::start();
+    let nginx = Nginx::start(server.addr(), &NginxOptions::default());
+    let browser = Browser::start().await;
+    let ws_url = format!("ws://{}/ws", nginx.addr());
+    connect_send_hello_and_disconnect(&browser, &nginx.page_url(), &ws_url).await;
+    browser.close().await;
+    let access = nginx.access_log();
+    assert!(
+        access.lines().any(|l| l.contains("GET /ws HTTP/1.1\" 101")),
+        "nginx did not carry the WebSocket upgrade:\n{access}"
+    );
+}
+
+#[tokio::test]
+async fn a_link_with_a_target_presets_the_field() {
+    let server = Server::start();
+    let browser = Browser::start().await;
+    let preset = "wss://support.example/socket?room=7";
+    let link = format!(
+        "{}?target={}",
+        server.page_url(),
+        "wss%3A%2F%2Fsupport.example%2Fsocket%3Froom%3D7"
+    );
+    browser.goto(&link).await;
+    let page = ConsolePage::ready(browser.client()).await;
+    assert_eq!(page.target().await, preset);
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn an_invalid_target_gets_a_clear_message_and_no_connection() {
+    let server = Server::start();
+    let browser = Browser::start().await;
+    browser.goto(&server.page_url()).await;
+    let page = ConsolePage::ready(browser.client()).await;
+    page.set_target("not a url").await;
+    page.connect().await;
+    let refused = page.wait_for_log("refused", "could not connect").await;
+    assert!(refused.text.contains("blank"), "{refused:?}");
+    page.set_target("example.com/socket").await;
+    page.connect().await;
+    page.wait_for_log("refused", "Start the URL with ws:// or wss://")
+        .await;
+    assert_eq!(page.status().await, "not connected");
+    let kinds: Vec<String> = page.log().await.into_iter().map(|l| l.kind).collect();
+    assert!(
+        !kinds
+            .iter()
+            .any(|k| k == "opened" || k == "error" || k == "closed"),
+        "no socket may be opened for a bad target: {kinds:?}"
+    );
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_second_tab_hides_the_page_and_the_log_shows_hidden_then_visible() {
+    let server = Server::start();
+    let browser = Browser::start().await;
+    browser.goto(&server.page_url()).await;
+    let page = ConsolePage::ready(browser.client()).await;
+    let first = browser.current_tab().await;
+
+    browser.open_second_tab().await;
+    browser.switch_to(first).await;
+    page.wait_for_log("page-visible", "page visible").await;
+
+    let kinds: Vec<String> = page
+        .log()
+        .await
+        .into_iter()
+        .map(|l| l.kind)
+        .filter(|k| k.starts_with("page-"))
+        .collect();
+    assert_eq!(kinds, ["page-hidden", "page-visible"]);
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn chrome_devtools_commands_reach_the_browser() {
+    let server = Server::start();
+    let browser = Browser::start().await;
+    browser.goto(&server.page_url()).await;
+    let result = browser
+        .cdp(
+            "Runtime.evaluate",
+            serde_json::json!({ "expression": "6 * 7", "returnByValue": true }),
+        )
+        .await;
+    assert_eq!(result["result"]["value"], 42, "{result}");
+    browser.close().await;
+}
