@@ -25,11 +25,13 @@ pub fn EventLogView() -> impl IntoView {
                     {move || format!("{} older entries not kept", dropped())}
                 </p>
             </Show>
-            <ol data-testid="event-log" aria-labelledby="log-heading" aria-live="polite">
-                <For each=entries key=|entry| entry.seq let:entry>
-                    <LogLine entry=entry />
-                </For>
-            </ol>
+            <div role="log" aria-labelledby="log-heading">
+                <ol data-testid="event-log">
+                    <For each=entries key=|entry| entry.seq let:entry>
+                        <LogLine entry=entry />
+                    </For>
+                </ol>
+            </div>
         </div>
     }
 }

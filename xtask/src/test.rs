@@ -99,7 +99,7 @@ pub fn run() -> Result<(), Error> {
                         .env("CHROMIUM", &programs.chromium)
                         .env("WSDOCTOR_NGINX", &programs.nginx),
                 );
-                let survivors = survivors::check(&server);
+                let survivors = survivors::check();
                 outcome.and(survivors)
             });
         }

@@ -96,6 +96,12 @@ impl Browser {
         self.client.goto(url).await.expect("open the page");
     }
 
+    /// Opens the page at `base` with query parameters (a support link), encoded properly.
+    pub async fn open_page(&self, base: &str, params: &[(&str, &str)]) {
+        let link = url::Url::parse_with_params(base, params).expect("a valid page address");
+        self.goto(link.as_str()).await;
+    }
+
     /// The tab in front now.
     pub async fn current_tab(&self) -> WindowHandle {
         self.client.window().await.expect("current window")

@@ -4,8 +4,9 @@
 //! `WSDOCTOR_SERVER_BIN`, serving the page in `WSDOCTOR_DIST`), a real nginx in front of
 //! it from a generated config, and headless Chromium through Debian's chromedriver. Each
 //! process runs in its own process group and the whole group is killed when its handle
-//! is dropped, also when a test fails or panics. Every temporary folder is named
-//! `wsdoctor-e2e-*`, so `cargo xtask test` can check that no process survived.
+//! is dropped, also when a test fails or panics. Every process carries
+//! `WSDOCTOR_E2E_RUN` in its environment, so `cargo xtask test` can check afterwards
+//! that none survived.
 #![cfg(not(target_arch = "wasm32"))]
 
 pub mod browser;

@@ -8,6 +8,10 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
+/// The environment variable that marks every process the harness starts (and, by
+/// inheritance, their children).
+pub const RUN_MARK: &str = "WSDOCTOR_E2E_RUN";
+
 /// A scratch folder `wsdoctor-e2e-<pid>-<n>-<name>` in the temp dir, removed on drop.
 pub struct ScratchDir {
     path: PathBuf,
@@ -52,6 +56,8 @@ impl GroupChild {
             .stdin(Stdio::null())
             .stdout(out)
             .stderr(err)
+            // The mark `cargo xtask test` looks for afterwards: no marked process may survive.
+            .env(RUN_MARK, std::process::id().to_string())
             .process_group(0);
         let child = command
             .spawn()

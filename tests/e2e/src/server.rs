@@ -43,6 +43,11 @@ impl Server {
         }
     }
 
+    /// Stops the server (its whole process group), as a crash or a restart would.
+    pub fn stop(self) {
+        drop(self);
+    }
+
     /// Where it listens.
     pub fn addr(&self) -> SocketAddr {
         self.addr

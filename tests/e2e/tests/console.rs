@@ -61,13 +61,10 @@ async fn the_same_story_works_through_nginx() {
 async fn a_link_with_a_target_presets_the_field() {
     let server = Server::start();
     let browser = Browser::start().await;
-    let preset = "wss://support.example/socket?room=7";
-    let link = format!(
-        "{}?target={}",
-        server.page_url(),
-        "wss%3A%2F%2Fsupport.example%2Fsocket%3Froom%3D7"
-    );
-    browser.goto(&link).await;
+    let preset = "wss://support.example/socket?room=7&user=a b";
+    browser
+        .open_page(&server.page_url(), &[("target", preset)])
+        .await;
     let page = ConsolePage::ready(browser.client()).await;
     assert_eq!(page.target().await, preset);
     browser.close().await;
