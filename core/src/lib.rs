@@ -7,7 +7,9 @@
 
 #![deny(missing_docs)]
 
+pub mod close_code;
 pub mod event_log;
+pub mod protocol;
 pub mod target;
 
 /// A point in time or a duration, in milliseconds on a monotonic clock the caller

@@ -1,55 +1,38 @@
-//! The plain echo: every text or binary message goes straight back, as it came.
+//! The plain echo (no subprotocol): every text or binary message goes straight back.
 //!
-//! Pings are answered by the WebSocket layer itself. A client's close is answered with
-//! the same code: the loop keeps reading until the WebSocket layer has sent that reply
-//! (returning at once would drop the connection, and the client would see 1006). A message
-//! over the size limit gets close code 1009 with the limit in the reason.
+//! Pings are answered by the WebSocket layer. A client's close is answered with the same
+//! code: the loop keeps reading until the layer has sent that reply (returning at once
+//! would drop the connection, and the client would see 1006). A message over the size
+//! limit gets 1009 with the limit in the reason; a server shutdown sends every client
+//! the shutdown code.
 
-use axum::extract::ws::{CloseFrame, Message, WebSocket, close_code};
+use futures_util::{SinkExt, StreamExt};
+use tokio_tungstenite::tungstenite::Message;
 
-/// Echoes until the client closes or the connection fails.
-pub async fn run(mut socket: WebSocket, max_message_bytes: usize) {
-    while let Some(received) = socket.recv().await {
-        let message = match received {
-            Ok(message) => message,
-            Err(err) => {
-                if is_over_size_limit(err) {
-                    let reason = format!("message over {max_message_bytes} bytes");
-                    let frame = CloseFrame {
-                        code: close_code::SIZE,
-                        reason: reason.into(),
-                    };
-                    let _ = socket.send(Message::Close(Some(frame))).await;
-                }
-                return;
+use crate::closing::{self, Ending};
+use crate::state::AppState;
+use crate::upgrade::Ws;
+
+/// Echoes until the connection ends; returns the close code seen (`None`: no close frame).
+pub async fn run(mut ws: Ws, state: &AppState) -> Option<u16> {
+    let mut shutdown = state.shutdown.clone();
+    loop {
+        let received = tokio::select! {
+            received = ws.next() => received,
+            code = closing::stop_requested(&mut shutdown) => {
+                return closing::close_and_drain(&mut ws, code, "the server is stopping").await;
             }
         };
-        if let Some(reply) = reply_to(message)
-            && socket.send(reply).await.is_err()
-        {
-            return;
+        let message = match closing::classify(received, state.config.max_message_bytes) {
+            Ending::Message(message) => message,
+            Ending::Over(outcome) => return outcome.finish(&mut ws).await,
+        };
+        if matches!(message, Message::Text(_) | Message::Binary(_)) {
+            state.metrics.message_in();
+            if ws.send(message).await.is_err() {
+                return None;
+            }
+            state.metrics.message_out();
         }
     }
-}
-
-/// What the echo answers to one message: the same data back, or nothing (control
-/// frames, including the close, are answered by the WebSocket layer).
-fn reply_to(message: Message) -> Option<Message> {
-    match message {
-        Message::Text(_) | Message::Binary(_) => Some(message),
-        Message::Ping(_) | Message::Pong(_) | Message::Close(_) => None,
-    }
-}
-
-/// Whether a receive error means the peer sent a message or frame over the limit.
-fn is_over_size_limit(err: axum::Error) -> bool {
-    let inner = err.into_inner();
-    let over = matches!(
-        inner.downcast_ref::<tungstenite::Error>(),
-        Some(tungstenite::Error::Capacity(_))
-    );
-    if !over {
-        tracing::debug!("echo connection ended: {inner}");
-    }
-    over
 }

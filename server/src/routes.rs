@@ -1,43 +1,54 @@
-//! The HTTP routes: the page, the WebSocket endpoint, the health check.
+//! The HTTP routes: the page, the WebSocket endpoint, the health check and the metrics.
 
 use axum::Router;
 use axum::extract::State;
-use axum::extract::ws::WebSocketUpgrade;
-use axum::response::Response;
+use axum::http::{HeaderName, header};
+use axum::response::IntoResponse;
 use axum::routing::get;
 use tower_http::services::{ServeDir, ServeFile};
+use tower_http::set_header::SetResponseHeaderLayer;
 
-use crate::config::Config;
-use crate::echo;
+use crate::config::MetricsAt;
+use crate::page;
+use crate::state::AppState;
+use crate::upgrade;
 
-/// Per-connection buffer sizes, set explicitly: tungstenite's defaults (128 KiB each way
-/// per connection) make idle connections expensive.
-const READ_BUFFER_BYTES: usize = 16 * 1024;
-const WRITE_BUFFER_BYTES: usize = 16 * 1024;
-
-#[derive(Clone)]
-struct Limits {
-    max_message_bytes: usize,
+/// The whole application: `/ws`, `/healthz`, `/metrics` (unless elsewhere or off), and
+/// the page for everything else, every response with the page's security headers.
+pub fn router(state: AppState) -> Router {
+    let dist = &state.config.dist;
+    let serve_page = ServeDir::new(dist).not_found_service(ServeFile::new(dist.join("index.html")));
+    let mut router = Router::new()
+        .route(wsdoctor_core::COMPANION_PATH, get(upgrade::handle))
+        .route("/healthz", get(|| async { "ok\n" }));
+    if state.config.metrics == MetricsAt::Main {
+        router = router.route("/metrics", get(metrics));
+    }
+    let mut router = router
+        .with_state(state.clone())
+        .fallback_service(serve_page);
+    for (name, value) in page::security_headers(dist) {
+        router = router.layer(SetResponseHeaderLayer::overriding(
+            HeaderName::from_static(name),
+            value,
+        ));
+    }
+    router
 }
 
-/// The whole application: `/ws`, `/healthz`, and the page for everything else.
-pub fn router(config: &Config) -> Router {
-    let page = ServeDir::new(&config.dist)
-        .not_found_service(ServeFile::new(config.dist.join("index.html")));
+/// The metrics alone, for `--metrics HOST:PORT`.
+pub fn metrics_router(state: AppState) -> Router {
     Router::new()
-        .route(wsdoctor_core::COMPANION_PATH, get(upgrade))
-        .route("/healthz", get(|| async { "ok\n" }))
-        .with_state(Limits {
-            max_message_bytes: config.max_message_bytes,
-        })
-        .fallback_service(page)
+        .route("/metrics", get(metrics))
+        .with_state(state)
 }
 
-async fn upgrade(State(limits): State<Limits>, ws: WebSocketUpgrade) -> Response {
-    ws.read_buffer_size(READ_BUFFER_BYTES)
-        .write_buffer_size(WRITE_BUFFER_BYTES)
-        .max_write_buffer_size(limits.max_message_bytes + WRITE_BUFFER_BYTES)
-        .max_message_size(limits.max_message_bytes)
-        .max_frame_size(limits.max_message_bytes)
-        .on_upgrade(move |socket| echo::run(socket, limits.max_message_bytes))
+async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        state.metrics.render(),
+    )
 }

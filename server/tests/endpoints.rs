@@ -1,131 +1,240 @@
-//! The server's endpoints over real loopback sockets: the page, /healthz, the /ws echo
-//! and its message-size limit.
+//! The server's HTTP side and the plain echo over real loopback sockets: the page with
+//! its security headers, /healthz, /metrics, the echo, its size limit, the connection
+//! limits, the Origin allowlist and a graceful stop.
 
-use std::net::SocketAddr;
-use std::path::PathBuf;
+mod common;
 
-use futures_util::{SinkExt, StreamExt};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use common::*;
+use futures_util::SinkExt;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use wsdoctor_server::config::Config;
-
-/// Starts the server on a free loopback port with `dist` as the page folder.
-async fn start(dist: PathBuf, max_message_bytes: usize) -> SocketAddr {
-    let config = Config {
-        addr: SocketAddr::from(([127, 0, 0, 1], 0)),
-        dist,
-        max_message_bytes,
-    };
-    let listener = TcpListener::bind(config.addr).await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let app = wsdoctor_server::router(&config);
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    addr
-}
-
-fn temp_dist(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("wsdoctor-test-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("index.html"), "<title>wsdoctor test page</title>").unwrap();
-    dir
-}
-
-async fn http_get(addr: SocketAddr, path: &str) -> String {
-    let mut stream = TcpStream::connect(addr).await.unwrap();
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).await.unwrap();
-    response
-}
+use wsdoctor_server::config::MetricsAt;
 
 #[tokio::test]
 async fn root_serves_the_built_page_whatever_the_query() {
-    let addr = start(temp_dist("root"), 1024).await;
-    let response = http_get(addr, "/?target=ws://example").await;
+    let server = start(config("root")).await;
+    let response = http_get(server.addr(), "/?target=ws://example").await;
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     assert!(response.contains("wsdoctor test page"), "{response}");
 }
 
 #[tokio::test]
+async fn the_page_is_cross_origin_isolated_with_a_strict_csp() {
+    let server = start(config("headers")).await;
+    let response = http_get(server.addr(), "/").await.to_ascii_lowercase();
+    assert!(
+        response.contains("cross-origin-opener-policy: same-origin"),
+        "{response}"
+    );
+    assert!(
+        response.contains("cross-origin-embedder-policy: require-corp"),
+        "{response}"
+    );
+    assert!(
+        response.contains("content-security-policy: default-src 'self'"),
+        "{response}"
+    );
+    assert!(
+        response.contains("'sha256-"),
+        "the inline script is allowed by hash: {response}"
+    );
+}
+
+#[tokio::test]
 async fn healthz_answers_ok() {
-    let addr = start(temp_dist("healthz"), 1024).await;
-    let response = http_get(addr, "/healthz").await;
+    let server = start(config("healthz")).await;
+    let response = http_get(server.addr(), "/healthz").await;
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     assert!(response.ends_with("ok\n"), "{response}");
 }
 
 #[tokio::test]
+async fn a_plain_get_of_ws_is_told_to_use_a_websocket_client() {
+    let server = start(config("plain-get")).await;
+    let response = http_get(server.addr(), "/ws").await;
+    assert!(response.starts_with("HTTP/1.1 426"), "{response}");
+    assert!(
+        response.contains("connect with a WebSocket client"),
+        "{response}"
+    );
+}
+
+#[tokio::test]
 async fn ws_echoes_text_and_binary_unchanged() {
-    let addr = start(temp_dist("echo"), 1024).await;
-    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws"))
-        .await
-        .unwrap();
+    let server = start(config("echo")).await;
+    let mut ws = plain(server.addr()).await;
     ws.send(Message::text("hello")).await.unwrap();
-    assert_eq!(ws.next().await.unwrap().unwrap(), Message::text("hello"));
+    assert_eq!(
+        next(&mut ws).await.unwrap().unwrap(),
+        Message::text("hello")
+    );
     let bytes = vec![0u8, 0xff, 0x80, 7];
     ws.send(Message::binary(bytes.clone())).await.unwrap();
-    assert_eq!(ws.next().await.unwrap().unwrap(), Message::binary(bytes));
-    ws.close(None).await.unwrap();
+    assert_eq!(
+        next(&mut ws).await.unwrap().unwrap(),
+        Message::binary(bytes)
+    );
 }
 
 #[tokio::test]
 async fn ws_answers_a_close_1000_with_a_close_1000() {
-    let addr = start(temp_dist("close"), 1024).await;
-    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws"))
-        .await
-        .unwrap();
+    let server = start(config("close")).await;
+    let mut ws = plain(server.addr()).await;
     ws.close(Some(CloseFrame {
         code: CloseCode::Normal,
         reason: "user pressed Disconnect".into(),
     }))
     .await
     .unwrap();
-    let reply = ws.next().await.unwrap().unwrap();
-    match reply {
-        Message::Close(Some(frame)) => assert_eq!(frame.code, CloseCode::Normal),
-        other => panic!("expected a close frame, got {other:?}"),
-    }
+    assert_eq!(close_frame(&mut ws).await.map(|(code, _)| code), Some(1000));
 }
 
 #[tokio::test]
 async fn ws_closes_with_1009_when_a_message_is_over_the_limit() {
-    let addr = start(temp_dist("limit"), 1024).await;
-    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws"))
-        .await
-        .unwrap();
+    let mut config = config("limit");
+    config.max_message_bytes = 1024;
+    let server = start(config).await;
+    let mut ws = plain(server.addr()).await;
     ws.send(Message::text("x".repeat(2000))).await.unwrap();
-    let mut close_code = None;
-    while let Some(Ok(message)) = ws.next().await {
-        if let Message::Close(frame) = message {
-            close_code = frame.map(|f| f.code);
-            break;
-        }
-    }
-    assert_eq!(close_code, Some(CloseCode::Size));
+    let (code, reason) = close_frame(&mut ws).await.expect("a close frame");
+    assert_eq!(code, 1009);
+    assert!(reason.contains("1024"), "{reason}");
 }
 
 #[tokio::test]
-async fn a_message_within_the_limit_still_echoes_after_a_big_one_elsewhere() {
-    let addr = start(temp_dist("isolation"), 1024).await;
-    let (mut big, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws"))
-        .await
-        .unwrap();
-    let (mut small, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws"))
-        .await
-        .unwrap();
+async fn a_big_message_on_one_connection_leaves_the_others_alone() {
+    let mut config = config("isolation");
+    config.max_message_bytes = 1024;
+    let server = start(config).await;
+    let mut big = plain(server.addr()).await;
+    let mut small = plain(server.addr()).await;
     big.send(Message::text("x".repeat(5000))).await.unwrap();
-    while let Some(Ok(message)) = big.next().await {
-        if message.is_close() {
-            break;
-        }
-    }
+    close_frame(&mut big).await;
     small.send(Message::text("still here")).await.unwrap();
     assert_eq!(
-        small.next().await.unwrap().unwrap(),
+        next(&mut small).await.unwrap().unwrap(),
         Message::text("still here")
     );
+}
+
+#[tokio::test]
+async fn beyond_the_per_client_limit_a_connection_is_closed_with_1013_and_a_reason() {
+    let mut config = config("per-client");
+    config.max_connections_per_client = 2;
+    let server = start(config).await;
+    let _a = plain(server.addr()).await;
+    let _b = plain(server.addr()).await;
+    let mut third = plain(server.addr()).await;
+    let (code, reason) = close_frame(&mut third).await.expect("a close frame");
+    assert_eq!(code, 1013);
+    assert!(
+        reason.contains("too many connections from your address"),
+        "{reason}"
+    );
+}
+
+#[tokio::test]
+async fn beyond_the_total_limit_a_connection_is_closed_with_1013_until_one_leaves() {
+    let mut config = config("total");
+    config.max_connections = 1;
+    let server = start(config).await;
+    let mut first = plain(server.addr()).await;
+    let mut second = plain(server.addr()).await;
+    let (code, reason) = close_frame(&mut second).await.expect("a close frame");
+    assert_eq!(code, 1013);
+    assert!(reason.contains("connection limit"), "{reason}");
+    first.close(None).await.unwrap();
+    close_frame(&mut first).await;
+    // The slot is freed once the first connection's task has finished.
+    let mut ok = false;
+    for _ in 0..50 {
+        let mut again = plain(server.addr()).await;
+        again.send(Message::text("in")).await.unwrap();
+        if let Some(Ok(Message::Text(text))) = next(&mut again).await {
+            ok = text.as_str() == "in";
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(ok, "a connection is accepted again once the first one left");
+}
+
+#[tokio::test]
+async fn an_origin_outside_the_allowlist_is_refused() {
+    let mut config = config("origin");
+    config.allow_origins = vec!["https://allowed.example".into()];
+    let server = start(config).await;
+    let refused = tokio_tungstenite::connect_async(format!("ws://{}/ws", server.addr())).await;
+    assert!(refused.is_err(), "no Origin: refused");
+    let ws = companion_with(server.addr(), &[("origin", "https://allowed.example")]).await;
+    drop(ws);
+}
+
+#[tokio::test]
+async fn stopping_the_server_closes_every_connection_with_the_shutdown_code() {
+    let mut config = config("stop");
+    config.shutdown_code = 1012;
+    let server = start(config).await;
+    let mut a = plain(server.addr()).await;
+    let mut b = companion(server.addr()).await;
+    let stopping = tokio::spawn(server.stop());
+    assert_eq!(close_frame(&mut a).await.map(|(c, _)| c), Some(1012));
+    assert_eq!(close_frame(&mut b).await.map(|(c, _)| c), Some(1012));
+    stopping.await.unwrap();
+}
+
+#[tokio::test]
+async fn metrics_count_connections_messages_and_disconnects_by_code() {
+    let server = start(config("metrics")).await;
+    let mut ws = plain(server.addr()).await;
+    ws.send(Message::text("one")).await.unwrap();
+    next(&mut ws).await;
+    let text = http_get(server.addr(), "/metrics").await;
+    assert!(text.contains("wsdoctor_connections_active 1"), "{text}");
+    assert!(
+        text.contains("wsdoctor_messages_total{direction=\"in\"} 1"),
+        "{text}"
+    );
+    ws.close(Some(CloseFrame {
+        code: CloseCode::Away,
+        reason: "".into(),
+    }))
+    .await
+    .unwrap();
+    close_frame(&mut ws).await;
+    let mut counted = String::new();
+    for _ in 0..50 {
+        counted = http_get(server.addr(), "/metrics").await;
+        if counted.contains("wsdoctor_disconnects_total{code=\"1001\"} 1") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(
+        counted.contains("wsdoctor_disconnects_total{code=\"1001\"} 1"),
+        "{counted}"
+    );
+    assert!(
+        counted.contains("wsdoctor_connections_active 0"),
+        "{counted}"
+    );
+}
+
+#[tokio::test]
+async fn metrics_can_move_to_their_own_address_or_be_turned_off() {
+    let mut separate = config("metrics-separate");
+    separate.metrics = MetricsAt::Separate("127.0.0.1:0".parse().unwrap());
+    let server = start(separate).await;
+    let main = http_get(server.addr(), "/metrics").await;
+    assert!(!main.contains("wsdoctor_connections_active"), "{main}");
+    let own = http_get(server.metrics_addr().unwrap(), "/metrics").await;
+    assert!(own.contains("wsdoctor_connections_active"), "{own}");
+
+    let mut off = config("metrics-off");
+    off.metrics = MetricsAt::Off;
+    let server = start(off).await;
+    let main = http_get(server.addr(), "/metrics").await;
+    assert!(!main.contains("wsdoctor_connections_active"), "{main}");
+    assert!(server.metrics_addr().is_none());
 }

@@ -132,3 +132,18 @@ async fn chrome_devtools_commands_reach_the_browser() {
     assert_eq!(result["result"]["value"], 42, "{result}");
     browser.close().await;
 }
+
+#[tokio::test]
+async fn the_page_is_cross_origin_isolated_so_timers_are_fine_grained() {
+    let server = Server::start();
+    let browser = Browser::start().await;
+    browser.goto(&server.page_url()).await;
+    ConsolePage::ready(browser.client()).await;
+    let isolated = browser
+        .client()
+        .execute("return self.crossOriginIsolated;", vec![])
+        .await
+        .expect("run a script");
+    assert_eq!(isolated, serde_json::Value::Bool(true));
+    browser.close().await;
+}

@@ -1,0 +1,102 @@
+//! How connections end, shared by the echo and the companion loops: what a received item
+//! means (a message, the client's close, a size violation, a drop), closing with a code
+//! and waiting for the client's reply, and waiting for the server's stop signal.
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use tokio::sync::watch;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::{Error, Message};
+
+use crate::upgrade::Ws;
+
+/// How long the server waits for the client to answer its close frame.
+const CLOSE_REPLY_WAIT: Duration = Duration::from_secs(3);
+
+/// What one received item means.
+pub enum Ending {
+    /// A message to handle (data or control).
+    Message(Message),
+    /// The connection is over, or must be ended.
+    Over(Outcome),
+}
+
+/// How the connection ended, or must end.
+pub enum Outcome {
+    /// The client sent a close frame (code and reason, if any); the layer answers it
+    /// while we drain.
+    ClientClosed(Option<u16>, Option<String>),
+    /// A message over the limit: close with 1009.
+    TooBig(usize),
+    /// The TCP connection ended or broke without a close frame.
+    Dropped,
+}
+
+impl Outcome {
+    /// Finishes the connection and returns the close code to count (`None`: none).
+    pub async fn finish(self, ws: &mut Ws) -> Option<u16> {
+        match self {
+            Outcome::ClientClosed(code, _) => {
+                drain(ws).await;
+                code
+            }
+            Outcome::TooBig(limit) => {
+                let reason = format!("message over {limit} bytes");
+                close_and_drain(ws, 1009, &reason).await
+            }
+            Outcome::Dropped => None,
+        }
+    }
+}
+
+/// Classifies what `ws.next()` returned.
+pub fn classify(received: Option<Result<Message, Error>>, max_message_bytes: usize) -> Ending {
+    match received {
+        Some(Ok(Message::Close(frame))) => Ending::Over(Outcome::ClientClosed(
+            frame.as_ref().map(|f| u16::from(f.code)),
+            frame.map(|f| f.reason.to_string()),
+        )),
+        Some(Ok(message)) => Ending::Message(message),
+        Some(Err(Error::Capacity(_))) => Ending::Over(Outcome::TooBig(max_message_bytes)),
+        Some(Err(err)) => {
+            tracing::debug!("connection ended: {err}");
+            Ending::Over(Outcome::Dropped)
+        }
+        None => Ending::Over(Outcome::Dropped),
+    }
+}
+
+/// Sends a close frame with `code` and `reason`, then waits (briefly) for the client's
+/// reply. Returns `Some(code)`.
+pub async fn close_and_drain(ws: &mut Ws, code: u16, reason: &str) -> Option<u16> {
+    let frame = CloseFrame {
+        code: CloseCode::from(code),
+        reason: reason.into(),
+    };
+    let _ = ws.send(Message::Close(Some(frame))).await;
+    drain(ws).await;
+    Some(code)
+}
+
+/// Reads until the stream ends, so that queued frames (a close reply) go out.
+async fn drain(ws: &mut Ws) {
+    let _ = tokio::time::timeout(CLOSE_REPLY_WAIT, async {
+        while let Some(Ok(_)) = ws.next().await {}
+    })
+    .await;
+}
+
+/// Resolves with the shutdown code once the server is stopping.
+pub async fn stop_requested(shutdown: &mut watch::Receiver<Option<u16>>) -> u16 {
+    loop {
+        if let Some(code) = *shutdown.borrow_and_update() {
+            return code;
+        }
+        if shutdown.changed().await.is_err() {
+            // The sender is gone without a stop: never resolve.
+            std::future::pending::<()>().await;
+        }
+    }
+}

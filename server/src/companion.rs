@@ -1,0 +1,485 @@
+//! The companion protocol `wsdoctor.v1` on one connection (see `docs/protocol.md`).
+//!
+//! One loop per connection waits on whatever comes first: a client message, the tick
+//! timer, the ping timer, a scheduled close or abort, or the server stopping. At most one
+//! reply goes out per client message (no amplification); periodic traffic has minimum
+//! intervals; bad messages get an `error` reply, and more than the allowed number a
+//! minute close the connection with 1008. Everything observed goes into the connection's
+//! record, which the session keeps after the connection is gone.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use tokio::time::{Instant, Interval, MissedTickBehavior};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
+use wsdoctor_core::protocol::{
+    ClientMessage, CloseView, ClosedBy, HandshakeView, Limits, MisbehaveKind, ServerMessage,
+    parse_client_message, to_json,
+};
+
+use crate::clock::epoch_ms;
+use crate::closing::{self, Ending, Outcome};
+use crate::sessions::{ConnRecord, Joined, SharedRecord};
+use crate::state::AppState;
+use crate::upgrade::Ws;
+
+/// The shortest tick interval a client may ask for.
+pub const MIN_TICK_MS: u64 = 100;
+/// The shortest ping interval a client may ask for.
+pub const MIN_PING_MS: u64 = 100;
+/// The longest delay of a scheduled close or abort.
+pub const MAX_DELAY_MS: u64 = 10 * 60 * 1000;
+/// More error replies than this within a minute close the connection with 1008.
+pub const MAX_ERRORS_PER_MINUTE: u32 = 20;
+/// One `misbehave oversized` per this long, per connection.
+const OVERSIZED_EVERY: Duration = Duration::from_secs(10);
+/// Pings awaiting their pong, at most (older ones count as lost).
+const MAX_PENDING_PINGS: usize = 64;
+
+/// Something to do at a set time.
+enum Scheduled {
+    Close { code: u16, reason: String },
+    Abort,
+}
+
+/// What handling one client message asks the loop to do.
+enum Step {
+    Nothing,
+    Reply(ServerMessage),
+    Raw(Message),
+    Close { code: u16, reason: String },
+    Abort,
+}
+
+struct Companion<'a> {
+    state: &'a AppState,
+    conn: u64,
+    record: SharedRecord,
+    session: Option<String>,
+    handshake: HandshakeView,
+    ack_heartbeats: bool,
+    report_pings: bool,
+    tick_every_ms: Option<u64>,
+    tick: Option<Interval>,
+    tick_seq: u64,
+    ping_every_ms: Option<u64>,
+    ping: Option<Interval>,
+    ping_seq: u64,
+    pending_pings: VecDeque<(u64, Instant)>,
+    errors: VecDeque<Instant>,
+    scheduled: Option<(Instant, Scheduled)>,
+    last_oversized: Option<Instant>,
+}
+
+/// Runs the protocol until the connection ends; returns the close code (`None`: none).
+pub async fn run(mut ws: Ws, state: &AppState, handshake: HandshakeView) -> Option<u16> {
+    let conn = state.next_conn();
+    let record = Arc::new(Mutex::new(ConnRecord::new(conn, epoch_ms())));
+    let mut me = Companion {
+        state,
+        conn,
+        record,
+        session: None,
+        handshake,
+        ack_heartbeats: true,
+        report_pings: false,
+        tick_every_ms: None,
+        tick: None,
+        tick_seq: 0,
+        ping_every_ms: None,
+        ping: None,
+        ping_seq: 0,
+        pending_pings: VecDeque::new(),
+        errors: VecDeque::new(),
+        scheduled: None,
+        last_oversized: None,
+    };
+    let mut shutdown = state.shutdown.clone();
+    let (code, close) = loop {
+        let step = tokio::select! {
+            received = ws.next() => {
+                match closing::classify(received, state.config.max_message_bytes) {
+                    Ending::Message(message) => me.on_message(message),
+                    Ending::Over(outcome) => break me.finish(&mut ws, outcome).await,
+                }
+            }
+            () = next_tick(&mut me.tick) => {
+                me.tick_seq += 1;
+                Step::Reply(ServerMessage::Tick { seq: me.tick_seq, server_time_ms: epoch_ms() })
+            }
+            () = next_tick(&mut me.ping) => me.ping_step(),
+            () = at(me.scheduled.as_ref().map(|(when, _)| *when)) => {
+                match me.scheduled.take() {
+                    Some((_, Scheduled::Close { code, reason })) => Step::Close { code, reason },
+                    Some((_, Scheduled::Abort)) => Step::Abort,
+                    None => Step::Nothing,
+                }
+            }
+            code = closing::stop_requested(&mut shutdown) => {
+                Step::Close { code, reason: "the server is stopping".into() }
+            }
+        };
+        match step {
+            Step::Nothing => {}
+            Step::Reply(message) => {
+                if !me.send(&mut ws, Message::text(to_json(&message))).await {
+                    break (None, closed_by(ClosedBy::None, None, None));
+                }
+            }
+            Step::Raw(message) => {
+                if !me.send(&mut ws, message).await {
+                    break (None, closed_by(ClosedBy::None, None, None));
+                }
+            }
+            Step::Close { code, reason } => {
+                let sent = closing::close_and_drain(&mut ws, code, &reason).await;
+                break (sent, closed_by(ClosedBy::Server, sent, Some(reason)));
+            }
+            Step::Abort => {
+                // Dropping the stream closes TCP with no close frame.
+                drop(ws);
+                break (
+                    None,
+                    closed_by(
+                        ClosedBy::Server,
+                        None,
+                        Some("aborted on request: no close frame".into()),
+                    ),
+                );
+            }
+        }
+    };
+    let now = epoch_ms();
+    lock(&me.record).closed(now, close);
+    if let Some(session) = &me.session {
+        state.sessions.touch(session, now);
+    }
+    tracing::debug!(conn = me.conn, ?code, "companion connection ended");
+    code
+}
+
+fn closed_by(by: ClosedBy, code: Option<u16>, reason: Option<String>) -> CloseView {
+    CloseView { code, reason, by }
+}
+
+fn lock(record: &SharedRecord) -> std::sync::MutexGuard<'_, ConnRecord> {
+    record.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Waits for the next tick of `interval`, or forever when there is none.
+async fn next_tick(interval: &mut Option<Interval>) {
+    match interval {
+        Some(interval) => {
+            interval.tick().await;
+        }
+        None => std::future::pending().await,
+    }
+}
+
+/// Waits until `deadline`, or forever when there is none.
+async fn at(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// A periodic timer whose first tick is one period from now.
+fn every(ms: u64) -> Interval {
+    let period = Duration::from_millis(ms);
+    let mut interval = tokio::time::interval_at(Instant::now() + period, period);
+    interval.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    interval
+}
+
+impl Companion<'_> {
+    async fn send(&mut self, ws: &mut Ws, message: Message) -> bool {
+        let is_data = matches!(
+            message,
+            Message::Text(_) | Message::Binary(_) | Message::Frame(_)
+        );
+        if ws.send(message).await.is_err() {
+            return false;
+        }
+        lock(&self.record).sent(epoch_ms());
+        if is_data {
+            self.state.metrics.message_out();
+        }
+        true
+    }
+
+    async fn finish(&mut self, ws: &mut Ws, outcome: Outcome) -> (Option<u16>, CloseView) {
+        let close = match &outcome {
+            Outcome::ClientClosed(code, reason) => {
+                closed_by(ClosedBy::Client, *code, reason.clone())
+            }
+            Outcome::TooBig(limit) => closed_by(
+                ClosedBy::Server,
+                Some(1009),
+                Some(format!("message over {limit} bytes")),
+            ),
+            Outcome::Dropped => closed_by(ClosedBy::None, None, None),
+        };
+        (outcome.finish(ws).await, close)
+    }
+
+    fn on_message(&mut self, message: Message) -> Step {
+        let now = epoch_ms();
+        match message {
+            Message::Text(text) => {
+                lock(&self.record).received(now);
+                self.state.metrics.message_in();
+                match parse_client_message(&text) {
+                    Ok(message) => self.on_request(message),
+                    Err(problem) => self.error(problem),
+                }
+            }
+            Message::Binary(_) => {
+                lock(&self.record).received(now);
+                self.state.metrics.message_in();
+                self.error("binary messages are not part of wsdoctor.v1: send JSON text".into())
+            }
+            Message::Ping(_) => {
+                lock(&self.record).received(now);
+                Step::Nothing
+            }
+            Message::Pong(payload) => self.on_pong(&payload),
+            Message::Close(_) | Message::Frame(_) => Step::Nothing,
+        }
+    }
+
+    fn on_request(&mut self, message: ClientMessage) -> Step {
+        match message {
+            ClientMessage::Hello { session } => self.hello(session),
+            ClientMessage::Echo { seq, t, data } => Step::Reply(ServerMessage::Echo {
+                seq,
+                t,
+                data,
+                server_time_ms: epoch_ms(),
+            }),
+            ClientMessage::Configure {
+                tick_every_ms,
+                ping_every_ms,
+                ack_heartbeats,
+                report_pings,
+            } => self.configure(tick_every_ms, ping_every_ms, ack_heartbeats, report_pings),
+            ClientMessage::Heartbeat { seq } => {
+                if self.ack_heartbeats {
+                    Step::Reply(ServerMessage::HeartbeatAck { seq })
+                } else {
+                    Step::Nothing
+                }
+            }
+            ClientMessage::Close {
+                code,
+                reason,
+                after_ms,
+            } => self.schedule(
+                after_ms,
+                Scheduled::Close {
+                    code,
+                    reason: reason.unwrap_or_default(),
+                },
+            ),
+            ClientMessage::Abort { after_ms } => self.schedule(after_ms, Scheduled::Abort),
+            ClientMessage::Misbehave { kind } => self.misbehave(kind),
+            ClientMessage::SessionView { session } => self.session_view(session),
+        }
+    }
+
+    fn hello(&mut self, wanted: Option<String>) -> Step {
+        if self.session.is_some() {
+            return self.error("hello was already sent on this connection".into());
+        }
+        let now = epoch_ms();
+        let session = match self
+            .state
+            .sessions
+            .join(wanted.as_deref(), self.record.clone(), now)
+        {
+            Joined::Known(id) => {
+                self.state.metrics.reconnected();
+                id
+            }
+            Joined::New(id) => id,
+        };
+        self.session = Some(session.clone());
+        Step::Reply(ServerMessage::Welcome {
+            session,
+            conn: self.conn,
+            server_time_ms: now,
+            limits: self.limits(),
+            handshake: self.handshake.clone(),
+        })
+    }
+
+    fn limits(&self) -> Limits {
+        Limits {
+            max_message_bytes: self.state.config.max_message_bytes,
+            min_tick_ms: MIN_TICK_MS,
+            min_ping_ms: MIN_PING_MS,
+            max_delay_ms: MAX_DELAY_MS,
+            max_errors_per_minute: MAX_ERRORS_PER_MINUTE,
+            session_keep_ms: self.state.config.session_keep.as_millis() as u64,
+        }
+    }
+
+    fn configure(
+        &mut self,
+        tick_every_ms: Option<Option<u64>>,
+        ping_every_ms: Option<Option<u64>>,
+        ack_heartbeats: Option<bool>,
+        report_pings: Option<bool>,
+    ) -> Step {
+        if let Some(Some(ms)) = tick_every_ms
+            && !(MIN_TICK_MS..=MAX_DELAY_MS).contains(&ms)
+        {
+            return self.error(format!(
+                "tick_every_ms must be from {MIN_TICK_MS} to {MAX_DELAY_MS}, not {ms}"
+            ));
+        }
+        if let Some(Some(ms)) = ping_every_ms
+            && !(MIN_PING_MS..=MAX_DELAY_MS).contains(&ms)
+        {
+            return self.error(format!(
+                "ping_every_ms must be from {MIN_PING_MS} to {MAX_DELAY_MS}, not {ms}"
+            ));
+        }
+        if let Some(tick) = tick_every_ms {
+            self.tick_every_ms = tick;
+            self.tick = tick.map(every);
+        }
+        if let Some(ping) = ping_every_ms {
+            self.ping_every_ms = ping;
+            self.ping = ping.map(every);
+            self.pending_pings.clear();
+        }
+        if let Some(ack) = ack_heartbeats {
+            self.ack_heartbeats = ack;
+        }
+        if let Some(report) = report_pings {
+            self.report_pings = report;
+        }
+        Step::Reply(ServerMessage::Configured {
+            tick_every_ms: self.tick_every_ms,
+            ping_every_ms: self.ping_every_ms,
+            ack_heartbeats: self.ack_heartbeats,
+            report_pings: self.report_pings,
+        })
+    }
+
+    fn schedule(&mut self, after_ms: Option<u64>, action: Scheduled) -> Step {
+        let after = after_ms.unwrap_or(0);
+        if after > MAX_DELAY_MS {
+            return self.error(format!(
+                "after_ms must be at most {MAX_DELAY_MS}, not {after}"
+            ));
+        }
+        if after == 0 {
+            return match action {
+                Scheduled::Close { code, reason } => Step::Close { code, reason },
+                Scheduled::Abort => Step::Abort,
+            };
+        }
+        self.scheduled = Some((Instant::now() + Duration::from_millis(after), action));
+        Step::Nothing
+    }
+
+    fn misbehave(&mut self, kind: MisbehaveKind) -> Step {
+        match kind {
+            MisbehaveKind::InvalidUtf8 => Step::Raw(Message::Frame(Frame::message(
+                vec![b'b', b'a', b'd', 0xff, 0xfe, 0xfd],
+                OpCode::Data(Data::Text),
+                true,
+            ))),
+            MisbehaveKind::Oversized => {
+                let now = Instant::now();
+                if self
+                    .last_oversized
+                    .is_some_and(|last| now.duration_since(last) < OVERSIZED_EVERY)
+                {
+                    return self.error(format!(
+                        "misbehave oversized is allowed once every {} s per connection",
+                        OVERSIZED_EVERY.as_secs()
+                    ));
+                }
+                self.last_oversized = Some(now);
+                let size = self.state.config.max_message_bytes + 1;
+                Step::Raw(Message::binary(vec![0u8; size]))
+            }
+        }
+    }
+
+    fn session_view(&mut self, wanted: Option<String>) -> Step {
+        let Some(session) = wanted.or_else(|| self.session.clone()) else {
+            return self.error("send hello first, or name a session".into());
+        };
+        match self.state.sessions.view(&session, epoch_ms()) {
+            Some(connections) => Step::Reply(ServerMessage::SessionView {
+                session,
+                connections,
+            }),
+            None => self.error("unknown session: it expired, was evicted, or never existed".into()),
+        }
+    }
+
+    fn ping_step(&mut self) -> Step {
+        self.ping_seq += 1;
+        if self.pending_pings.len() == MAX_PENDING_PINGS {
+            self.pending_pings.pop_front();
+        }
+        self.pending_pings
+            .push_back((self.ping_seq, Instant::now()));
+        lock(&self.record).ping_sent(epoch_ms());
+        Step::Raw(Message::Ping(self.ping_seq.to_be_bytes().to_vec().into()))
+    }
+
+    fn on_pong(&mut self, payload: &[u8]) -> Step {
+        let now = epoch_ms();
+        let Ok(bytes) = <[u8; 8]>::try_from(payload) else {
+            lock(&self.record).received(now);
+            return Step::Nothing; // an unsolicited pong (allowed by RFC 6455): not ours
+        };
+        let seq = u64::from_be_bytes(bytes);
+        let Some(index) = self.pending_pings.iter().position(|(s, _)| *s == seq) else {
+            lock(&self.record).received(now);
+            return Step::Nothing;
+        };
+        let (_, sent) = self
+            .pending_pings
+            .remove(index)
+            .unwrap_or((seq, Instant::now()));
+        let rtt_ms = sent.elapsed().as_secs_f64() * 1000.0;
+        lock(&self.record).pong_received(now, rtt_ms);
+        self.state.metrics.ping_rtt_ms(rtt_ms);
+        if self.report_pings {
+            Step::Reply(ServerMessage::PingRtt { seq, rtt_ms })
+        } else {
+            Step::Nothing
+        }
+    }
+
+    /// An `error` reply, or a 1008 close when the client keeps sending bad messages.
+    fn error(&mut self, message: String) -> Step {
+        let now = Instant::now();
+        while self
+            .errors
+            .front()
+            .is_some_and(|t| now.duration_since(*t) > Duration::from_secs(60))
+        {
+            self.errors.pop_front();
+        }
+        self.errors.push_back(now);
+        if self.errors.len() > MAX_ERRORS_PER_MINUTE as usize {
+            return Step::Close {
+                code: 1008,
+                reason: format!("too many bad messages (over {MAX_ERRORS_PER_MINUTE} a minute)"),
+            };
+        }
+        Step::Reply(ServerMessage::Error { message })
+    }
+}
