@@ -7,6 +7,7 @@
 //! that task only. Stopping closes every connection with the shutdown code (1001, or
 //! 1012 for restart drills) before the process exits.
 
+mod accept;
 mod clock;
 mod closing;
 mod companion;
@@ -90,11 +91,13 @@ pub async fn start(config: Config) -> std::io::Result<RunningServer> {
             config.dist.display()
         );
     }
+    let header_timeout = config.handshake_timeout;
     let (state, stop) = AppState::new(config);
-    let app = routes::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-    let mut tasks = vec![tokio::spawn(
-        async move { axum::serve(listener, app).await },
-    )];
+    let app = routes::router(state.clone());
+    let mut tasks = vec![tokio::spawn(async move {
+        accept::serve(listener, app, header_timeout).await;
+        Ok(())
+    })];
     if let Some(listener) = metrics_listener {
         let app = routes::metrics_router(state.clone()).into_make_service();
         tasks.push(tokio::spawn(

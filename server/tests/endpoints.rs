@@ -238,3 +238,25 @@ async fn metrics_can_move_to_their_own_address_or_be_turned_off() {
     assert!(!main.contains("wsdoctor_connections_active"), "{main}");
     assert!(server.metrics_addr().is_none());
 }
+
+#[tokio::test]
+async fn a_client_that_never_finishes_its_request_is_dropped_after_the_handshake_timeout() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut config = config("slowloris");
+    config.handshake_timeout = std::time::Duration::from_millis(300);
+    let server = start(config).await;
+    let mut stream = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
+    stream
+        .write_all(b"GET /ws HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let mut buffer = [0u8; 512];
+    let read = tokio::time::timeout(std::time::Duration::from_secs(5), stream.read(&mut buffer))
+        .await
+        .expect("the server gave up on the slow client within 5 s");
+    // Either a clean end (0 bytes) or a 408 response, then the end.
+    let answer = String::from_utf8_lossy(&buffer[..read.unwrap_or(0)]).to_string();
+    assert!(answer.is_empty() || answer.contains("408"), "{answer}");
+    assert!(started.elapsed() >= std::time::Duration::from_millis(250));
+}
