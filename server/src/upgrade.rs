@@ -28,8 +28,8 @@ pub type Ws = WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>;
 
 /// Per-connection buffer sizes, set explicitly: tungstenite's defaults (128 KiB each way
 /// per connection) make idle connections expensive.
-const READ_BUFFER_BYTES: usize = 8 * 1024;
-const WRITE_BUFFER_BYTES: usize = 8 * 1024;
+const READ_BUFFER_BYTES: usize = 4 * 1024;
+const WRITE_BUFFER_BYTES: usize = 0;
 
 /// Request headers that reveal an intermediary in the path.
 const PROXY_HEADERS: &[&str] = &[

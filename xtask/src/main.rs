@@ -4,6 +4,7 @@
 //! 127.0.0.1; `test` runs everything CI runs. Each step is timed, so slowness shows.
 //! xtask has no dependencies of its own: it must compile in seconds on a fresh machine.
 
+mod bench;
 mod cmd;
 mod page;
 mod paths;
@@ -24,6 +25,8 @@ Commands:
   test                       everything CI runs: fmt, clippy (host and wasm32), native
                              tests, browser tests in headless Chromium, the page build,
                              end-to-end tests (Chromium, wsdoctor-server, nginx)
+  bench                      server memory with 10,000 idle connections, echo speed
+                             against Node `ws`; writes docs/PERFORMANCE.md
 ";
 
 fn main() -> ExitCode {
@@ -38,6 +41,7 @@ fn main() -> ExitCode {
     let outcome = match command {
         "serve" => serve::run(rest),
         "test" if rest.is_empty() => test::run(),
+        "bench" if rest.is_empty() => bench::run(),
         "-h" | "--help" | "help" => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
