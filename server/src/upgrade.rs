@@ -18,6 +18,7 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
+use tracing::Instrument;
 use wsdoctor_core::protocol::{HandshakeView, Header, SUBPROTOCOL};
 
 use crate::state::AppState;
@@ -88,7 +89,8 @@ pub async fn handle(
     let slot = state.slots.acquire(peer.ip());
     let max_message_bytes = state.config.max_message_bytes;
     let handshake_timeout = state.config.handshake_timeout;
-    tokio::spawn(async move {
+    let span = tracing::debug_span!("ws", %peer, ?mode);
+    let connection = async move {
         let upgraded = match tokio::time::timeout(handshake_timeout, on_upgrade).await {
             Ok(Ok(upgraded)) => upgraded,
             Ok(Err(err)) => return tracing::debug!("upgrade from {peer} failed: {err}"),
@@ -107,7 +109,7 @@ pub async fn handle(
             Ok(slot) => slot,
             Err(refusal) => {
                 state.metrics.connection_refused(refusal.label());
-                tracing::info!("refused {peer}: {}", refusal.reason());
+                tracing::debug!("refused: {}", refusal.reason());
                 let frame = CloseFrame {
                     code: CloseCode::Again,
                     reason: refusal.reason().into(),
@@ -117,13 +119,16 @@ pub async fn handle(
             }
         };
         state.metrics.connection_opened();
+        tracing::debug!("opened");
         let code = match mode {
             Mode::Echo => echo::run(ws, &state).await,
             Mode::Companion => companion::run(ws, &state, handshake).await,
         };
+        tracing::debug!(?code, "closed");
         state.metrics.connection_closed(code);
         drop(slot);
-    });
+    };
+    tokio::spawn(connection.instrument(span));
     let mut response = Response::new(Body::empty());
     *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
     let out = response.headers_mut();
