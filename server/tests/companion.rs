@@ -463,3 +463,28 @@ async fn a_flood_of_garbage_control_frames_neither_stops_the_server_nor_grows_it
     let other = http_get(server.addr(), "/healthz").await;
     assert!(other.ends_with("ok\n"));
 }
+
+#[tokio::test]
+async fn at_the_session_cap_the_oldest_session_is_evicted() {
+    let mut config = config("session-cap");
+    config.max_sessions = 1;
+    let server = start(config).await;
+    let mut first = companion(server.addr()).await;
+    let old = hello(&mut first, None).await["session"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    first.close(None).await.unwrap();
+    close_frame(&mut first).await;
+    let mut second = companion(server.addr()).await;
+    let new = hello(&mut second, None).await["session"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_ne!(old, new);
+    send(&mut second, json!({"type": "session_view", "session": old})).await;
+    let reply = recv(&mut second).await;
+    assert_eq!(reply["type"], "error", "{reply}");
+    send(&mut second, json!({"type": "session_view"})).await;
+    assert_eq!(recv(&mut second).await["session"], new);
+}
