@@ -1,9 +1,12 @@
-//! Close codes: which ones may travel in a close frame.
+//! The close-code catalogue: every `u16`, what it means, who can send it, its likely
+//! causes in order, what to do, and whether a client should reconnect.
 //!
-//! RFC 6455 section 7.4 and the IANA registry: 1000-1003 and 1007-1014 are defined for
-//! use on the wire, 3000-4999 are for libraries and applications. 1004 is reserved;
-//! 1005, 1006 and 1015 are only ever reported locally and must never be sent; 1016-2999
-//! are reserved for future standards; anything below 1000 or above 4999 is invalid.
+//! Sources: RFC 6455 section 7.4 and the IANA "WebSocket Close Code Number Registry"
+//! (1000-1015; 1004 reserved; 1005, 1006 and 1015 are reported locally and never sent),
+//! 1016-2999 reserved for future standards, 3000-3999 registered with IANA for libraries
+//! and frameworks, 4000-4999 private to applications. Well-known private codes of popular
+//! systems (graphql-ws, Discord's gateway) are named where their meaning is certain.
+//! The WHATWG WebSocket API: `close()` accepts only 1000 and 3000-4999.
 
 /// The longest close reason, in UTF-8 bytes, that fits a control frame (125 - 2).
 pub const MAX_REASON_BYTES: usize = 123;
@@ -13,12 +16,654 @@ pub fn travels_on_wire(code: u16) -> bool {
     matches!(code, 1000..=1003 | 1007..=1014 | 3000..=4999)
 }
 
+/// Whether a page's `WebSocket.close(code)` accepts `code` (others throw).
+pub fn page_may_close_with(code: u16) -> bool {
+    code == 1000 || (3000..=4999).contains(&code)
+}
+
+/// Why a page may not close with `code`, in one sentence; `None` if it may.
+pub fn why_page_may_not_close_with(code: u16) -> Option<String> {
+    if page_may_close_with(code) {
+        return None;
+    }
+    let why = match code {
+        1005 | 1006 | 1015 => {
+            format!("{code} is only ever reported by a WebSocket implementation and never sent")
+        }
+        1001..=1014 => format!(
+            "{code} is reserved for servers and the protocol itself; a page may send only 1000 or 3000-4999"
+        ),
+        _ => format!("{code} is not a code a page may send: use 1000 or 3000-4999"),
+    };
+    Some(why)
+}
+
+/// The part of the code space a code belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CodeRange {
+    /// 0-999: not used; never valid.
+    Unused,
+    /// 1000-1015: defined by RFC 6455 and the IANA registry.
+    Standard,
+    /// 1016-2999: reserved for future standards.
+    Reserved,
+    /// 3000-3999: registered with IANA by libraries and frameworks.
+    Registered,
+    /// 4000-4999: private to applications.
+    Private,
+    /// 5000-65535: outside every range; never valid.
+    Invalid,
+}
+
+impl CodeRange {
+    /// The range of `code`.
+    pub fn of(code: u16) -> CodeRange {
+        match code {
+            0..=999 => CodeRange::Unused,
+            1000..=1015 => CodeRange::Standard,
+            1016..=2999 => CodeRange::Reserved,
+            3000..=3999 => CodeRange::Registered,
+            4000..=4999 => CodeRange::Private,
+            _ => CodeRange::Invalid,
+        }
+    }
+}
+
+/// Who can put a code in a close frame, or report it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sender {
+    /// Either endpoint.
+    Either,
+    /// In practice the server (or a gateway in front of it).
+    Server,
+    /// Only the client.
+    Client,
+    /// Nobody sends it: the browser (or library) reports it locally.
+    BrowserOnly,
+    /// Nobody: the code is reserved or invalid.
+    Nobody,
+    /// Whoever the application says: a private or registered code.
+    Application,
+}
+
+/// Whether a client should reconnect after this code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reconnect {
+    /// Yes, with the usual backoff.
+    Yes,
+    /// Yes, but the server asked for time: back off longer, with jitter.
+    Later,
+    /// No: it is final (done, refused, misconfigured) until something changes.
+    No,
+    /// It depends on the application that chose the code.
+    Depends,
+}
+
+/// Everything the catalogue knows about one code.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CloseCodeInfo {
+    /// The code.
+    pub code: u16,
+    /// Its name.
+    pub name: String,
+    /// Its range.
+    pub range: CodeRange,
+    /// What it means, in a sentence.
+    pub meaning: String,
+    /// Who can send it.
+    pub sender: Sender,
+    /// Likely causes, most likely first.
+    pub causes: Vec<String>,
+    /// What to do.
+    pub advice: String,
+    /// Whether a client should reconnect.
+    pub reconnect: Reconnect,
+    /// The system whose private code this is, when it is a well-known one.
+    pub system: Option<&'static str>,
+}
+
+/// One row of the built-in table: code, name, sender, reconnect, meaning, causes, advice.
+type Row = (
+    u16,
+    &'static str,
+    Sender,
+    Reconnect,
+    &'static str,
+    &'static [&'static str],
+    &'static str,
+);
+
+const STANDARD: &[Row] = &[
+    (
+        1000,
+        "Normal Closure",
+        Sender::Either,
+        Reconnect::No,
+        "The connection did what it was for and was closed on purpose.",
+        &[
+            "the application closed it (logout, page change, user pressed Disconnect)",
+            "the server ended a finished session",
+        ],
+        "Nothing is wrong. Reconnect only if the application still needs the connection.",
+    ),
+    (
+        1001,
+        "Going Away",
+        Sender::Either,
+        Reconnect::Yes,
+        "An endpoint is going away: a server shutting down or restarting, or a browser leaving the page.",
+        &[
+            "the server is restarting or being deployed",
+            "the browser navigated away or closed the tab",
+            "a load balancer drained the server",
+        ],
+        "Reconnect with backoff and jitter so a restart is not met by every client at once.",
+    ),
+    (
+        1002,
+        "Protocol Error",
+        Sender::Either,
+        Reconnect::Later,
+        "An endpoint received frames that break the WebSocket protocol.",
+        &[
+            "a proxy or middlebox altered frames",
+            "a client or server library bug (e.g. unmasked client frames)",
+            "a mismatched extension such as permessage-deflate",
+        ],
+        "Compare library versions on both sides and try without the proxy in the path. Retrying alone rarely helps.",
+    ),
+    (
+        1003,
+        "Unsupported Data",
+        Sender::Either,
+        Reconnect::No,
+        "An endpoint received a kind of data it cannot accept (e.g. binary where only text is expected).",
+        &["binary sent to a text-only endpoint, or the reverse"],
+        "Send the data type the other side expects.",
+    ),
+    (
+        1004,
+        "Reserved",
+        Sender::Nobody,
+        Reconnect::Depends,
+        "Reserved by RFC 6455; its meaning may be defined in the future.",
+        &["a non-conforming implementation sent it"],
+        "Treat it as an unknown close and look at the other side's logs.",
+    ),
+    (
+        1005,
+        "No Status Received",
+        Sender::BrowserOnly,
+        Reconnect::Yes,
+        "The close frame carried no status code. Reported locally, never sent.",
+        &[
+            "the other side called close() without a code",
+            "a library that closes without a status",
+        ],
+        "Close with an explicit code (1000 for a normal close) so the other side knows why.",
+    ),
+    (
+        1006,
+        "Abnormal Closure",
+        Sender::BrowserOnly,
+        Reconnect::Yes,
+        "The connection ended without a close frame. Reported locally, never sent.",
+        &[
+            "a proxy or load balancer cut an idle connection (nginx and AWS ALB default 60 s, Cloudflare 100 s)",
+            "the network dropped (Wi-Fi change, VPN, sleep, mobile background)",
+            "the server process crashed or was killed",
+            "before open: DNS failure, refused port, TLS failure or a non-101 answer (the browser hides which)",
+            "the browser received invalid UTF-8 in a text message and failed the connection",
+        ],
+        "Send heartbeats more often than the shortest idle timeout in the path (every 25 s is safe for 60 s), or raise the proxy's timeout; run the idle-timeout experiment to measure it.",
+    ),
+    (
+        1007,
+        "Invalid Frame Payload Data",
+        Sender::Either,
+        Reconnect::Later,
+        "A message's data was inconsistent with its type, usually invalid UTF-8 in a text message.",
+        &[
+            "text messages with invalid UTF-8",
+            "a proxy that re-encoded text",
+        ],
+        "Send valid UTF-8 in text messages, or send binary.",
+    ),
+    (
+        1008,
+        "Policy Violation",
+        Sender::Server,
+        Reconnect::No,
+        "A message violated the endpoint's policy: the generic code for a refusal.",
+        &[
+            "authentication failed or a token expired",
+            "the Origin is not allowed",
+            "a rate limit or abuse rule",
+        ],
+        "Read the close reason, refresh credentials or fix the request, then reconnect deliberately.",
+    ),
+    (
+        1009,
+        "Message Too Big",
+        Sender::Either,
+        Reconnect::Yes,
+        "A message was larger than the endpoint accepts.",
+        &[
+            "a message over the server's size limit (often 64 KiB to 1 MiB)",
+            "a proxy with a smaller limit",
+        ],
+        "Split or compress large messages, or raise the limit; do not resend the same message after reconnecting.",
+    ),
+    (
+        1010,
+        "Mandatory Extension",
+        Sender::Client,
+        Reconnect::No,
+        "The client needed an extension the server did not negotiate.",
+        &["the server does not support an extension the client requires"],
+        "Make the extension optional on the client or enable it on the server.",
+    ),
+    (
+        1011,
+        "Internal Error",
+        Sender::Server,
+        Reconnect::Later,
+        "The server hit an unexpected condition.",
+        &[
+            "an unhandled exception in the server's handler",
+            "a dependency of the server failed",
+        ],
+        "Look at the server's logs around the close time; reconnect with backoff.",
+    ),
+    (
+        1012,
+        "Service Restart",
+        Sender::Server,
+        Reconnect::Later,
+        "The server is restarting.",
+        &["a rolling restart or deployment"],
+        "Reconnect after a short randomised delay so clients do not all return at once.",
+    ),
+    (
+        1013,
+        "Try Again Later",
+        Sender::Server,
+        Reconnect::Later,
+        "The server is overloaded or at a limit and asks the client to come back later.",
+        &[
+            "the server is at its connection limit",
+            "too many connections from one address",
+            "temporary overload",
+        ],
+        "Back off (longer than usual, with jitter) before reconnecting.",
+    ),
+    (
+        1014,
+        "Bad Gateway",
+        Sender::Server,
+        Reconnect::Later,
+        "A gateway or proxy got an invalid response from the server behind it.",
+        &["the upstream server failed behind a gateway"],
+        "Check the upstream server and the gateway's logs; reconnect with backoff.",
+    ),
+    (
+        1015,
+        "TLS Handshake",
+        Sender::BrowserOnly,
+        Reconnect::No,
+        "The TLS handshake failed. Reported locally, never sent (browsers usually report 1006).",
+        &[
+            "an invalid, expired or untrusted certificate",
+            "a TLS-intercepting proxy",
+        ],
+        "Open the https:// address of the same host in the browser to see the certificate error.",
+    ),
+];
+
+/// graphql-ws (the `graphql-transport-ws` subprotocol) private codes.
+const GRAPHQL_WS: &[Row] = &[
+    (
+        4400,
+        "Bad Request",
+        Sender::Application,
+        Reconnect::No,
+        "graphql-ws: the server received an invalid message.",
+        &["a malformed protocol message"],
+        "Fix the client's messages.",
+    ),
+    (
+        4401,
+        "Unauthorized",
+        Sender::Application,
+        Reconnect::No,
+        "graphql-ws: a subscription came before the connection was acknowledged.",
+        &["subscribing before connection_ack"],
+        "Wait for connection_ack before subscribing.",
+    ),
+    (
+        4403,
+        "Forbidden",
+        Sender::Application,
+        Reconnect::No,
+        "graphql-ws: the server refused the connection (e.g. bad credentials in connection_init).",
+        &["rejected connection_init payload"],
+        "Fix the credentials sent in connection_init.",
+    ),
+    (
+        4406,
+        "Subprotocol not acceptable",
+        Sender::Application,
+        Reconnect::No,
+        "graphql-ws: the client did not ask for the graphql-transport-ws subprotocol.",
+        &["a client of the older subscriptions-transport-ws protocol"],
+        "Use a client that speaks graphql-transport-ws.",
+    ),
+    (
+        4408,
+        "Connection initialisation timeout",
+        Sender::Application,
+        Reconnect::Yes,
+        "graphql-ws: the client did not send connection_init in time.",
+        &["a slow or stalled client start"],
+        "Send connection_init right after open.",
+    ),
+    (
+        4409,
+        "Subscriber already exists",
+        Sender::Application,
+        Reconnect::Yes,
+        "graphql-ws: a subscription id was reused while still active.",
+        &["a client bug reusing ids"],
+        "Use a unique id per subscription.",
+    ),
+    (
+        4429,
+        "Too many initialisation requests",
+        Sender::Application,
+        Reconnect::Later,
+        "graphql-ws: the client sent connection_init more than once.",
+        &["a client bug"],
+        "Send connection_init once per connection.",
+    ),
+    (
+        4500,
+        "Internal server error",
+        Sender::Application,
+        Reconnect::Later,
+        "graphql-ws: the server failed.",
+        &["an error in the GraphQL server"],
+        "Look at the server's logs; reconnect with backoff.",
+    ),
+    (
+        4504,
+        "Connection acknowledgement timeout",
+        Sender::Application,
+        Reconnect::Yes,
+        "graphql-ws: the server did not acknowledge the connection in time (set by the client).",
+        &["a slow or overloaded server"],
+        "Reconnect with backoff; check the server's load.",
+    ),
+];
+
+/// Discord gateway private codes.
+const DISCORD: &[Row] = &[
+    (
+        4000,
+        "Unknown error",
+        Sender::Application,
+        Reconnect::Yes,
+        "Discord gateway: something went wrong.",
+        &["a gateway error"],
+        "Reconnect.",
+    ),
+    (
+        4001,
+        "Unknown opcode",
+        Sender::Application,
+        Reconnect::Yes,
+        "Discord gateway: an invalid opcode was sent.",
+        &["a client bug"],
+        "Fix the payload; reconnect.",
+    ),
+    (
+        4002,
+        "Decode error",
+        Sender::Application,
+        Reconnect::Yes,
+        "Discord gateway: an invalid payload was sent.",
+        &["a client bug"],
+        "Fix the payload; reconnect.",
+    ),
+    (
+        4003,
+        "Not authenticated",
+        Sender::Application,
+        Reconnect::Yes,
+        "Discord gateway: a payload came before identify.",
+        &["sending before identify"],
+        "Identify first; reconnect.",
+    ),
+    (
+        4004,
+        "Authentication failed",
+        Sender::Application,
+        Reconnect::No,
+        "Discord gateway: the token is invalid.",
+        &["a wrong or revoked token"],
+        "Fix the token; do not reconnect with it.",
+    ),
+    (
+        4005,
+        "Already authenticated",
+        Sender::Application,
+        Reconnect::Yes,
+        "Discord gateway: identify was sent twice.",
+        &["a client bug"],
+        "Identify once; reconnect.",
+    ),
+    (
+        4007,
+        "Invalid seq",
+        Sender::Application,
+        Reconnect::Yes,
+        "Discord gateway: the resume sequence was invalid.",
+        &["a stale resume"],
+        "Reconnect and start a new session.",
+    ),
+    (
+        4008,
+        "Rate limited",
+        Sender::Application,
+        Reconnect::Later,
+        "Discord gateway: payloads were sent too fast.",
+        &["sending too quickly"],
+        "Slow down; reconnect.",
+    ),
+    (
+        4009,
+        "Session timed out",
+        Sender::Application,
+        Reconnect::Yes,
+        "Discord gateway: the session timed out.",
+        &["missed heartbeats"],
+        "Reconnect and start a new session.",
+    ),
+    (
+        4010,
+        "Invalid shard",
+        Sender::Application,
+        Reconnect::No,
+        "Discord gateway: an invalid shard was sent.",
+        &["a misconfigured shard"],
+        "Fix the shard configuration.",
+    ),
+    (
+        4011,
+        "Sharding required",
+        Sender::Application,
+        Reconnect::No,
+        "Discord gateway: the session would handle too many guilds.",
+        &["no sharding"],
+        "Shard the connection.",
+    ),
+    (
+        4012,
+        "Invalid API version",
+        Sender::Application,
+        Reconnect::No,
+        "Discord gateway: the API version is invalid.",
+        &["an outdated version"],
+        "Use a supported gateway version.",
+    ),
+    (
+        4013,
+        "Invalid intent(s)",
+        Sender::Application,
+        Reconnect::No,
+        "Discord gateway: the intents value is invalid.",
+        &["a bad intents bitmask"],
+        "Fix the intents.",
+    ),
+    (
+        4014,
+        "Disallowed intent(s)",
+        Sender::Application,
+        Reconnect::No,
+        "Discord gateway: an intent is not enabled or approved.",
+        &["privileged intents not enabled"],
+        "Enable the intent for the application, or drop it.",
+    ),
+];
+
+fn from_row(row: &Row, system: Option<&'static str>) -> CloseCodeInfo {
+    let (code, name, sender, reconnect, meaning, causes, advice) = *row;
+    CloseCodeInfo {
+        code,
+        name: name.to_string(),
+        range: CodeRange::of(code),
+        meaning: meaning.to_string(),
+        sender,
+        causes: causes.iter().map(|c| c.to_string()).collect(),
+        advice: advice.to_string(),
+        reconnect,
+        system,
+    }
+}
+
+fn generic(code: u16) -> CloseCodeInfo {
+    let range = CodeRange::of(code);
+    let (name, meaning, sender, reconnect, advice) = match range {
+        CodeRange::Unused => (
+            "Invalid (below 1000)",
+            "Codes below 1000 are not used; no conforming endpoint sends one.",
+            Sender::Nobody,
+            Reconnect::Depends,
+            "The other side does not follow RFC 6455; look at its library.",
+        ),
+        CodeRange::Reserved => (
+            "Reserved",
+            "1016-2999 are reserved for future WebSocket standards.",
+            Sender::Nobody,
+            Reconnect::Depends,
+            "No conforming endpoint sends this today; look at the other side's library.",
+        ),
+        CodeRange::Registered => (
+            "Registered for a library or framework",
+            "3000-3999 are registered with IANA by libraries and frameworks; the library that chose it defines it.",
+            Sender::Application,
+            Reconnect::Depends,
+            "Look the code up in the IANA registry or the documentation of the server's framework.",
+        ),
+        CodeRange::Private => (
+            "Private (application-defined)",
+            "4000-4999 are private: the application that sent it defines its meaning.",
+            Sender::Application,
+            Reconnect::Depends,
+            "Read the close reason and the application's documentation.",
+        ),
+        CodeRange::Invalid | CodeRange::Standard => (
+            "Invalid (above 4999)",
+            "Codes above 4999 are outside every range; no conforming endpoint sends one.",
+            Sender::Nobody,
+            Reconnect::Depends,
+            "The other side does not follow RFC 6455; look at its library.",
+        ),
+    };
+    CloseCodeInfo {
+        code,
+        name: name.to_string(),
+        range,
+        meaning: meaning.to_string(),
+        sender,
+        causes: Vec::new(),
+        advice: advice.to_string(),
+        reconnect,
+        system: None,
+    }
+}
+
+/// Everything known about `code`. A private code that two systems use differently is
+/// described generically, with each system's meaning among the causes.
+pub fn info(code: u16) -> CloseCodeInfo {
+    if let Some(row) = STANDARD.iter().find(|row| row.0 == code) {
+        return from_row(row, None);
+    }
+    let mut known = GRAPHQL_WS
+        .iter()
+        .map(|row| (row, "graphql-ws"))
+        .chain(DISCORD.iter().map(|row| (row, "Discord gateway")))
+        .filter(|(row, _)| row.0 == code);
+    match (known.next(), known.next()) {
+        (Some((row, system)), None) => from_row(row, Some(system)),
+        _ => generic(code),
+    }
+}
+
+/// Every named entry, standard codes first, for the searchable reference.
+pub fn catalogue() -> Vec<CloseCodeInfo> {
+    STANDARD
+        .iter()
+        .map(|row| from_row(row, None))
+        .chain(
+            GRAPHQL_WS
+                .iter()
+                .map(|row| from_row(row, Some("graphql-ws"))),
+        )
+        .chain(
+            DISCORD
+                .iter()
+                .map(|row| from_row(row, Some("Discord gateway"))),
+        )
+        .collect()
+}
+
+/// The entries whose code, name, meaning, causes or system contain `query` (any case).
+pub fn search(query: &str) -> Vec<CloseCodeInfo> {
+    let query = query.trim().to_lowercase();
+    catalogue()
+        .into_iter()
+        .filter(|entry| {
+            query.is_empty()
+                || entry.code.to_string().contains(&query)
+                || entry.name.to_lowercase().contains(&query)
+                || entry.meaning.to_lowercase().contains(&query)
+                || entry
+                    .system
+                    .is_some_and(|s| s.to_lowercase().contains(&query))
+                || entry
+                    .causes
+                    .iter()
+                    .any(|c| c.to_lowercase().contains(&query))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn codes_at_every_boundary() {
+    fn codes_at_every_boundary_travel_or_not() {
         let allowed = [1000, 1001, 1003, 1007, 1011, 1014, 3000, 3999, 4000, 4999];
         let refused = [0, 999, 1004, 1005, 1006, 1015, 1016, 2999, 5000, u16::MAX];
         for code in allowed {
@@ -27,5 +672,95 @@ mod tests {
         for code in refused {
             assert!(!travels_on_wire(code), "{code} must not travel");
         }
+    }
+
+    #[test]
+    fn ranges_at_every_boundary() {
+        let cases = [
+            (0, CodeRange::Unused),
+            (999, CodeRange::Unused),
+            (1000, CodeRange::Standard),
+            (1015, CodeRange::Standard),
+            (1016, CodeRange::Reserved),
+            (2999, CodeRange::Reserved),
+            (3000, CodeRange::Registered),
+            (3999, CodeRange::Registered),
+            (4000, CodeRange::Private),
+            (4999, CodeRange::Private),
+            (5000, CodeRange::Invalid),
+            (u16::MAX, CodeRange::Invalid),
+        ];
+        for (code, range) in cases {
+            assert_eq!(CodeRange::of(code), range, "{code}");
+            assert_eq!(info(code).range, range, "{code}");
+        }
+    }
+
+    #[test]
+    fn every_u16_has_a_name_a_meaning_and_advice() {
+        for code in 0..=u16::MAX {
+            let entry = info(code);
+            assert_eq!(entry.code, code);
+            assert!(
+                !entry.name.is_empty() && !entry.meaning.is_empty() && !entry.advice.is_empty(),
+                "{code}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_browser_only_codes_are_never_sent() {
+        for code in [1005, 1006, 1015] {
+            assert_eq!(info(code).sender, Sender::BrowserOnly, "{code}");
+            assert!(!travels_on_wire(code));
+        }
+        assert_eq!(info(1004).sender, Sender::Nobody);
+    }
+
+    #[test]
+    fn reconnect_advice_follows_the_meaning() {
+        assert_eq!(info(1000).reconnect, Reconnect::No);
+        assert_eq!(info(1001).reconnect, Reconnect::Yes);
+        assert_eq!(info(1006).reconnect, Reconnect::Yes);
+        assert_eq!(info(1008).reconnect, Reconnect::No);
+        assert_eq!(info(1012).reconnect, Reconnect::Later);
+        assert_eq!(info(1013).reconnect, Reconnect::Later);
+        assert_eq!(info(4004).reconnect, Reconnect::No);
+        assert_eq!(info(4321).reconnect, Reconnect::Depends);
+    }
+
+    #[test]
+    fn well_known_private_codes_name_their_system() {
+        assert_eq!(info(4401).system, Some("graphql-ws"));
+        assert_eq!(info(4401).name, "Unauthorized");
+        assert_eq!(info(4004).system, Some("Discord gateway"));
+        assert_eq!(info(4006).system, None, "4006 is unused by Discord");
+        assert_eq!(info(4999).name, "Private (application-defined)");
+        assert_eq!(info(3000).name, "Registered for a library or framework");
+    }
+
+    #[test]
+    fn the_page_may_close_only_with_1000_or_3000_to_4999() {
+        assert!(page_may_close_with(1000));
+        assert!(page_may_close_with(3000));
+        assert!(page_may_close_with(4999));
+        for code in [999, 1001, 1005, 1006, 2999, 5000] {
+            assert!(!page_may_close_with(code), "{code}");
+            assert!(why_page_may_not_close_with(code).is_some());
+        }
+        assert!(
+            why_page_may_not_close_with(1006)
+                .unwrap()
+                .contains("never sent")
+        );
+    }
+
+    #[test]
+    fn search_finds_by_code_name_cause_and_system() {
+        assert_eq!(search("1006")[0].code, 1006);
+        assert!(search("going away").iter().any(|e| e.code == 1001));
+        assert!(search("idle").iter().any(|e| e.code == 1006));
+        assert!(search("discord").len() >= 14);
+        assert_eq!(search("").len(), catalogue().len());
     }
 }
