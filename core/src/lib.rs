@@ -10,6 +10,9 @@
 pub mod close_code;
 pub mod event_log;
 pub mod protocol;
+pub mod random;
+pub mod reconnect_policy;
+pub mod supervisor;
 pub mod target;
 
 /// A point in time or a duration, in milliseconds on a monotonic clock the caller
