@@ -1,0 +1,564 @@
+//! Why a connection closed: turns a close event and its context into ranked findings,
+//! each with a confidence, the evidence it used, and advice.
+//!
+//! The rules are the situations of the seed article: idle timeouts of proxies and load
+//! balancers, failures before open (which browsers hide on purpose), networks going
+//! away, sleeping devices, server restarts, size limits, refusals. The catalogue's entry
+//! for the code is always the last finding, so there is always an explanation.
+
+use crate::Millis;
+use crate::close_code;
+use crate::protocol::ClosedBy;
+
+/// How sure a finding is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Confidence {
+    /// What the code means in general.
+    Low,
+    /// Fits the evidence, other causes remain possible.
+    Medium,
+    /// The evidence points here.
+    High,
+}
+
+/// A well-known idle timeout of an intermediary.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KnownTimeout {
+    /// Seconds.
+    pub seconds: u32,
+    /// Whose default it is.
+    pub who: &'static str,
+}
+
+/// Default idle timeouts worth naming.
+pub const KNOWN_TIMEOUTS: &[KnownTimeout] = &[
+    KnownTimeout {
+        seconds: 30,
+        who: "the GCP external load balancer's backend timeout",
+    },
+    KnownTimeout {
+        seconds: 55,
+        who: "the Heroku router",
+    },
+    KnownTimeout {
+        seconds: 60,
+        who: "nginx proxy_read_timeout and AWS ALB",
+    },
+    KnownTimeout {
+        seconds: 100,
+        who: "Cloudflare",
+    },
+    KnownTimeout {
+        seconds: 300,
+        who: "Azure Front Door",
+    },
+    KnownTimeout {
+        seconds: 600,
+        who: "AWS API Gateway",
+    },
+];
+
+/// What the companion server saw of the same connection.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServerSide {
+    /// Who closed it, as the server saw it.
+    pub by: ClosedBy,
+    /// The code in the close frame the server saw or sent, if any.
+    pub code: Option<u16>,
+}
+
+/// A close and what surrounded it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CloseContext {
+    /// The close code the browser reported.
+    pub code: u16,
+    /// The close reason.
+    pub reason: String,
+    /// Whether the closing handshake completed.
+    pub was_clean: bool,
+    /// Whether the connection ever opened.
+    pub opened: bool,
+    /// How long it was open.
+    pub open_for: Option<Millis>,
+    /// Time from the last traffic either way to the close.
+    pub silent_for: Option<Millis>,
+    /// Whether the page was hidden at some point while the connection was open.
+    pub hidden_while_open: bool,
+    /// Whether the browser reported `offline` while the connection was open.
+    pub went_offline: bool,
+    /// A jump of the wall clock against the monotonic clock (the machine slept).
+    pub clock_jump: Option<Millis>,
+    /// The largest message the page sent.
+    pub largest_sent_bytes: Option<usize>,
+    /// Whether the page is https and the target ws:// (mixed content).
+    pub mixed_content: bool,
+    /// What the companion server saw, when it was the target.
+    pub server: Option<ServerSide>,
+}
+
+/// One explanation of a close.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    /// The explanation, in one sentence.
+    pub title: String,
+    /// How sure it is.
+    pub confidence: Confidence,
+    /// The facts it rests on.
+    pub evidence: Vec<String>,
+    /// What to do.
+    pub advice: Vec<String>,
+}
+
+fn seconds(ms: Millis) -> f64 {
+    ms / 1000.0
+}
+
+/// The known default closest to `silent_for`, if one is near enough (within 10 % or
+/// 2 s, and not clearly before it: a timeout cannot fire early).
+pub fn matching_timeout(silent_for: Millis) -> Option<KnownTimeout> {
+    let distance = |known: &KnownTimeout| (silent_for - f64::from(known.seconds) * 1000.0).abs();
+    KNOWN_TIMEOUTS
+        .iter()
+        .copied()
+        .filter(|known| {
+            let expected = f64::from(known.seconds) * 1000.0;
+            distance(known) <= (expected * 0.1).max(2000.0) && silent_for >= expected - 2000.0
+        })
+        .min_by(|a, b| distance(a).total_cmp(&distance(b)))
+}
+
+/// A heartbeat interval for an idle timeout of `timeout_ms`: at most half of it, at most 25 s.
+pub fn heartbeat_for(timeout_ms: Millis) -> u64 {
+    ((timeout_ms / 2.0) as u64).clamp(1_000, 25_000)
+}
+
+/// The findings for `context`, most confident first.
+pub fn diagnose(context: &CloseContext) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let code = context.code;
+    if code == 1006 {
+        abnormal(context, &mut findings);
+    }
+    match code {
+        1001 => findings.push(Finding {
+            title: "The server went away (restart or deploy), or the page was leaving.".into(),
+            confidence: Confidence::Medium,
+            evidence: vec![format!("code 1001, reason \"{}\"", context.reason)],
+            advice: vec!["Reconnect with backoff and jitter; a restart is normal and should be invisible to users.".into()],
+        }),
+        1009 => {
+            let mut evidence = vec!["code 1009 Message Too Big".to_string()];
+            if let Some(bytes) = context.largest_sent_bytes {
+                evidence.push(format!("the largest message sent was {bytes} bytes"));
+            }
+            findings.push(Finding {
+                title: "A message was larger than the other side accepts.".into(),
+                confidence: Confidence::High,
+                evidence,
+                advice: vec![
+                    "Split or compress large messages, or raise the server's limit.".into(),
+                    "Do not resend the same message after reconnecting.".into(),
+                ],
+            });
+        }
+        1008 | 4401 | 4403 | 4004 => findings.push(Finding {
+            title: "The server refused the connection: authorisation or policy.".into(),
+            confidence: Confidence::High,
+            evidence: vec![format!("code {code}, reason \"{}\"", context.reason)],
+            advice: vec![
+                "Refresh the credentials (token, cookie) or fix what the reason names, then connect again.".into(),
+                "Do not retry automatically: the same request will be refused again.".into(),
+            ],
+        }),
+        1011 => findings.push(Finding {
+            title: "The server hit an internal error.".into(),
+            confidence: Confidence::High,
+            evidence: vec![format!("code 1011, reason \"{}\"", context.reason)],
+            advice: vec!["Look at the server's logs at the time of the close.".into()],
+        }),
+        1012 | 1013 => findings.push(Finding {
+            title: if code == 1012 {
+                "The server is restarting.".into()
+            } else {
+                "The server is overloaded or at a limit and asked to come back later.".into()
+            },
+            confidence: Confidence::High,
+            evidence: vec![format!("code {code}, reason \"{}\"", context.reason)],
+            advice: vec!["Back off with jitter before reconnecting, so clients do not return all at once.".into()],
+        }),
+        _ => {}
+    }
+    let info = close_code::info(code);
+    let mut advice = vec![info.advice.clone()];
+    if !info.causes.is_empty() {
+        advice.push(format!("Common causes: {}.", info.causes.join("; ")));
+    }
+    findings.push(Finding {
+        title: format!("{code} {}: {}", info.name, info.meaning),
+        confidence: Confidence::Low,
+        evidence: vec![format!(
+            "code {code}, reason \"{}\", wasClean {}",
+            context.reason, context.was_clean
+        )],
+        advice,
+    });
+    findings.sort_by_key(|f| std::cmp::Reverse(f.confidence));
+    findings
+}
+
+fn abnormal(context: &CloseContext, findings: &mut Vec<Finding>) {
+    if !context.opened {
+        let mut advice = vec![
+            "Browsers hide whether DNS failed, the port was refused, TLS failed or the server answered without upgrading (e.g. 404, 401, 502): check each.".into(),
+            "Open the https:// (or http://) address of the same host and path in a tab: a certificate error or an error page shows there.".into(),
+            "Check the path and that the server is running and reachable from this network (a proxy may block WebSockets).".into(),
+        ];
+        if context.mixed_content {
+            advice.insert(
+                0,
+                "This page is https and the target ws://: use wss://.".into(),
+            );
+        }
+        findings.push(Finding {
+            title: "The connection failed before it opened.".into(),
+            confidence: Confidence::High,
+            evidence: vec!["code 1006 and the connection never opened".into()],
+            advice,
+        });
+        return;
+    }
+    if context.went_offline {
+        findings.push(Finding {
+            title: "The network went away while the connection was open.".into(),
+            confidence: Confidence::High,
+            evidence: vec!["the browser reported offline".into(), "code 1006 (no close frame)".into()],
+            advice: vec!["Reconnect when the browser reports online again; nothing on the server is at fault.".into()],
+        });
+    }
+    if let Some(jump) = context.clock_jump {
+        findings.push(Finding {
+            title: format!("The device slept for about {:.0} s; the connection did not survive it.", seconds(jump)),
+            confidence: Confidence::High,
+            evidence: vec![format!("the wall clock jumped {:.0} s ahead of the page's clock", seconds(jump))],
+            advice: vec!["Reconnect on wake (pageshow, visibilitychange, online) instead of waiting for a timeout.".into()],
+        });
+    }
+    if context.hidden_while_open && context.clock_jump.is_none() {
+        findings.push(Finding {
+            title: "The page was hidden while connected: mobile browsers drop background sockets, and hidden tabs delay heartbeats.".into(),
+            confidence: Confidence::Medium,
+            evidence: vec!["the page was hidden while the connection was open".into()],
+            advice: vec!["Send heartbeats from the server (browsers answer pings even when hidden) and reconnect on visibilitychange.".into()],
+        });
+    }
+    let server_saw_no_close = context
+        .server
+        .as_ref()
+        .is_some_and(|s| s.by == ClosedBy::None);
+    if let Some(silent) = context.silent_for
+        && let Some(known) = matching_timeout(silent)
+    {
+        let heartbeat = heartbeat_for(f64::from(known.seconds) * 1000.0);
+        let mut evidence = vec![
+            format!("code 1006 after {:.1} s without traffic", seconds(silent)),
+            format!("{} s is the default of {}", known.seconds, known.who),
+        ];
+        if server_saw_no_close {
+            evidence
+                .push("the server saw no close frame either: something in between cut it".into());
+        }
+        findings.push(Finding {
+                title: format!(
+                    "An intermediary cut the idle connection after about {} s (the default of {}).",
+                    known.seconds, known.who
+                ),
+                confidence: if server_saw_no_close || !context.hidden_while_open {
+                    Confidence::High
+                } else {
+                    Confidence::Medium
+                },
+                evidence,
+                advice: vec![
+                    format!("Send a heartbeat every {} s (server pings are best: browsers answer them by themselves).", heartbeat / 1000),
+                    "Or raise the proxy's idle timeout (nginx: proxy_read_timeout 3600s; AWS ALB: idle timeout attribute).".into(),
+                ],
+            });
+        return;
+    }
+    if server_saw_no_close {
+        findings.push(Finding {
+            title: "Something between the browser and the server cut the connection: neither side sent a close frame.".into(),
+            confidence: Confidence::Medium,
+            evidence: vec!["code 1006 in the browser".into(), "the server saw no close frame".into()],
+            advice: vec!["Run the idle-timeout experiment to see whether a proxy cuts idle connections.".into()],
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn top(context: CloseContext) -> Finding {
+        diagnose(&context)
+            .into_iter()
+            .next()
+            .expect("at least one finding")
+    }
+
+    #[test]
+    fn table_of_situations_and_their_top_finding() {
+        let cases: Vec<(&str, CloseContext, &str, Confidence)> = vec![
+            (
+                "failed before open",
+                CloseContext {
+                    code: 1006,
+                    ..Default::default()
+                },
+                "failed before it opened",
+                Confidence::High,
+            ),
+            (
+                "nginx idle cut",
+                CloseContext {
+                    code: 1006,
+                    opened: true,
+                    silent_for: Some(60_100.0),
+                    open_for: Some(60_200.0),
+                    server: Some(ServerSide {
+                        by: ClosedBy::None,
+                        code: None,
+                    }),
+                    ..Default::default()
+                },
+                "after about 60 s (the default of nginx proxy_read_timeout and AWS ALB)",
+                Confidence::High,
+            ),
+            (
+                "cloudflare idle cut",
+                CloseContext {
+                    code: 1006,
+                    opened: true,
+                    silent_for: Some(100_400.0),
+                    ..Default::default()
+                },
+                "about 100 s (the default of Cloudflare)",
+                Confidence::High,
+            ),
+            (
+                "heroku idle cut",
+                CloseContext {
+                    code: 1006,
+                    opened: true,
+                    silent_for: Some(55_050.0),
+                    ..Default::default()
+                },
+                "about 55 s",
+                Confidence::High,
+            ),
+            (
+                "api gateway idle cut",
+                CloseContext {
+                    code: 1006,
+                    opened: true,
+                    silent_for: Some(600_500.0),
+                    ..Default::default()
+                },
+                "AWS API Gateway",
+                Confidence::High,
+            ),
+            (
+                "offline",
+                CloseContext {
+                    code: 1006,
+                    opened: true,
+                    went_offline: true,
+                    silent_for: Some(3_000.0),
+                    ..Default::default()
+                },
+                "network went away",
+                Confidence::High,
+            ),
+            (
+                "slept",
+                CloseContext {
+                    code: 1006,
+                    opened: true,
+                    clock_jump: Some(420_000.0),
+                    ..Default::default()
+                },
+                "slept for about 420 s",
+                Confidence::High,
+            ),
+            (
+                "server restart",
+                CloseContext {
+                    code: 1001,
+                    opened: true,
+                    reason: "the server is stopping".into(),
+                    ..Default::default()
+                },
+                "went away",
+                Confidence::Medium,
+            ),
+            (
+                "too big",
+                CloseContext {
+                    code: 1009,
+                    opened: true,
+                    largest_sent_bytes: Some(2_000_000),
+                    ..Default::default()
+                },
+                "larger than the other side accepts",
+                Confidence::High,
+            ),
+            (
+                "policy",
+                CloseContext {
+                    code: 1008,
+                    opened: true,
+                    reason: "token expired".into(),
+                    ..Default::default()
+                },
+                "authorisation or policy",
+                Confidence::High,
+            ),
+            (
+                "graphql unauthorized",
+                CloseContext {
+                    code: 4403,
+                    opened: true,
+                    ..Default::default()
+                },
+                "authorisation or policy",
+                Confidence::High,
+            ),
+            (
+                "internal error",
+                CloseContext {
+                    code: 1011,
+                    opened: true,
+                    ..Default::default()
+                },
+                "internal error",
+                Confidence::High,
+            ),
+            (
+                "restart 1012",
+                CloseContext {
+                    code: 1012,
+                    opened: true,
+                    ..Default::default()
+                },
+                "restarting",
+                Confidence::High,
+            ),
+            (
+                "overloaded 1013",
+                CloseContext {
+                    code: 1013,
+                    opened: true,
+                    ..Default::default()
+                },
+                "overloaded",
+                Confidence::High,
+            ),
+            (
+                "cut, no known timeout, server saw no close",
+                CloseContext {
+                    code: 1006,
+                    opened: true,
+                    silent_for: Some(12_000.0),
+                    server: Some(ServerSide {
+                        by: ClosedBy::None,
+                        code: None,
+                    }),
+                    ..Default::default()
+                },
+                "neither side sent a close frame",
+                Confidence::Medium,
+            ),
+            (
+                "a private code",
+                CloseContext {
+                    code: 4321,
+                    opened: true,
+                    ..Default::default()
+                },
+                "4321 Private",
+                Confidence::Low,
+            ),
+        ];
+        for (name, context, wanted, confidence) in cases {
+            let finding = top(context);
+            assert!(finding.title.contains(wanted), "{name}: {}", finding.title);
+            assert_eq!(finding.confidence, confidence, "{name}");
+            assert!(
+                !finding.evidence.is_empty() && !finding.advice.is_empty(),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn failure_before_open_on_an_https_page_to_ws_says_use_wss_first() {
+        let finding = top(CloseContext {
+            code: 1006,
+            mixed_content: true,
+            ..Default::default()
+        });
+        assert!(
+            finding.advice[0].contains("use wss://"),
+            "{:?}",
+            finding.advice
+        );
+    }
+
+    #[test]
+    fn idle_cut_advice_names_a_heartbeat_at_most_half_the_timeout() {
+        let finding = top(CloseContext {
+            code: 1006,
+            opened: true,
+            silent_for: Some(30_200.0),
+            ..Default::default()
+        });
+        assert!(finding.title.contains("30 s"), "{}", finding.title);
+        assert!(
+            finding.advice[0].contains("every 15 s"),
+            "{:?}",
+            finding.advice
+        );
+        assert_eq!(heartbeat_for(60_000.0), 25_000);
+        assert_eq!(heartbeat_for(3_000.0), 1_500);
+    }
+
+    #[test]
+    fn silence_far_from_any_default_is_not_blamed_on_one() {
+        assert_eq!(matching_timeout(45_000.0), None);
+        assert_eq!(matching_timeout(58_500.0).map(|k| k.seconds), Some(60));
+        assert_eq!(matching_timeout(10_000.0), None);
+    }
+
+    #[test]
+    fn the_catalogue_entry_is_always_there_and_last() {
+        let findings = diagnose(&CloseContext {
+            code: 1006,
+            ..Default::default()
+        });
+        assert!(
+            findings
+                .last()
+                .unwrap()
+                .title
+                .starts_with("1006 Abnormal Closure")
+        );
+        let findings = diagnose(&CloseContext {
+            code: 1000,
+            was_clean: true,
+            opened: true,
+            ..Default::default()
+        });
+        assert_eq!(findings.len(), 1);
+        assert!(findings[0].title.starts_with("1000 Normal Closure"));
+    }
+}
