@@ -192,6 +192,17 @@ impl Supervisor {
         }
     }
 
+    /// Replaces the policy (e.g. the user turned auto-reconnect off); takes effect at
+    /// the next close.
+    pub fn set_policy(&mut self, policy: ReconnectPolicy) {
+        self.policy = policy;
+    }
+
+    /// The policy in force.
+    pub fn policy(&self) -> &ReconnectPolicy {
+        &self.policy
+    }
+
     /// Where it stands.
     pub fn state(&self) -> &State {
         &self.state
@@ -369,6 +380,10 @@ impl Supervisor {
     }
 
     fn schedule_retry(&mut self, now: Millis, after: ConnId, out: &mut Vec<Command>) {
+        if self.policy.max_attempts == Some(0) {
+            self.state = State::Idle; // automatic reconnection is off
+            return;
+        }
         if let Some(max) = self.policy.max_attempts
             && self.failures >= max
         {
@@ -782,6 +797,17 @@ mod tests {
             after_stable, 1_000,
             "an hour-long (here: a minute) connection starts the backoff over"
         );
+    }
+
+    #[test]
+    fn with_auto_reconnect_off_a_drop_just_ends_it() {
+        let mut policy = policy();
+        policy.max_attempts = Some(0);
+        let mut s = Supervisor::new(policy, None, 1);
+        let conn = connected(&mut s, 0.0);
+        let out = s.handle(100.0, dropped(conn));
+        assert!(reconnect_timer(&out).is_none());
+        assert_eq!(s.state(), &State::Idle);
     }
 
     #[test]

@@ -6,5 +6,7 @@
 
 pub mod clock;
 pub mod location;
+pub mod random;
 pub mod socket;
+pub mod timer;
 pub mod visibility;

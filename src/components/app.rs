@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::{ConnectForm, EventLogView, Header, SendBox};
+use super::{CatalogueReference, ClosePanel, ConnectForm, EventLogView, Header, SendBox};
 use crate::session::{self, Console};
 
 /// The root of the page.
@@ -21,8 +21,10 @@ pub fn App() -> impl IntoView {
                 <h2 id="console-heading">"Connection console"</h2>
                 <ConnectForm initial_target=session::initial_target() />
                 <SendBox />
+                <ClosePanel />
                 <EventLogView />
             </section>
+            <CatalogueReference />
         </main>
     }
 }

@@ -14,6 +14,7 @@ pub fn ConnectForm(
     let console = expect_context::<Console>();
     let target = RwSignal::new(initial_target);
     let status = console.status();
+    let auto = console.auto_reconnect();
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         console.connect(&target.get_untracked());
@@ -42,6 +43,15 @@ pub fn ConnectForm(
                     "Disconnect"
                 </button>
             </div>
+            <label class="switch">
+                <input
+                    type="checkbox"
+                    data-testid="auto-reconnect"
+                    prop:checked=move || auto.get()
+                    on:change=move |_| console.set_auto_reconnect(!auto.get_untracked())
+                />
+                " Reconnect automatically (backoff 1 s doubling to 30 s, with jitter; never after a final code such as 1000 or 1008)"
+            </label>
             <p class="status" role="status">
                 "Status: "
                 <span

@@ -1,12 +1,16 @@
 //! The views. They read signals and call the session layer; they never touch web-sys.
 
 mod app;
+mod catalogue;
+mod close_panel;
 mod connect_form;
 mod event_log;
 mod header;
 mod send_box;
 
 pub use app::App;
+pub use catalogue::CatalogueReference;
+pub use close_panel::ClosePanel;
 pub use connect_form::ConnectForm;
 pub use event_log::EventLogView;
 pub use header::Header;

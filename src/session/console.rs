@@ -1,27 +1,31 @@
-//! The connection console: one socket at a time, its status, and the event log.
+//! The connection console: core's `Supervisor` decides, this module carries its commands
+//! out through `browser/` (sockets, timers), feeds every browser event back in, keeps the
+//! event log, and explains each close with core's diagnosis.
 //!
-//! Every socket gets a fresh `ConnId`. Events are logged under the id of the socket
-//! that reported them, and only the current socket's events move the status.
+//! Every socket has a `ConnId`; events are logged under the id of the socket that
+//! reported them. A socket or timer is never dropped from inside its own callback: what
+//! must go is moved to a graveyard, emptied at the next event from elsewhere.
+
+use std::collections::HashMap;
 
 use leptos::prelude::*;
+use wsdoctor_core::Millis;
+use wsdoctor_core::diagnosis::{CloseContext, Finding, diagnose};
 use wsdoctor_core::event_log::{ConnId, EventLog, LogEvent, MessageSummary};
+use wsdoctor_core::reconnect_policy::ReconnectPolicy;
+use wsdoctor_core::supervisor::{Command, Input, State, Supervisor, TimerId};
 use wsdoctor_core::target::check_target;
 
 use super::page::page_is_https;
-
-use crate::browser::clock;
 use crate::browser::socket::{Socket, SocketEvent};
+use crate::browser::timer::Timeout;
+use crate::browser::{clock, random};
 
 /// How many log entries the console keeps; older ones are counted, not kept.
 pub const LOG_CAPACITY: usize = 1000;
 
-/// The code and reason the Disconnect button sends. An explicit 1000: a `close()`
-/// without a code reaches the server as 1005 (no status).
-const DISCONNECT_CODE: u16 = 1000;
-const DISCONNECT_REASON: &str = "user pressed Disconnect";
-
-/// Where the current connection stands, in the words the page shows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Where the connection stands, in the words the page shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ConnectionStatus {
     /// Nothing connected yet.
     Idle,
@@ -29,42 +33,99 @@ pub enum ConnectionStatus {
     Connecting,
     /// Open: messages can be sent.
     Open,
-    /// The closing handshake is under way.
+    /// The user's close is under way.
     Closing,
     /// Closed, with the code the browser reported.
     Closed(u16),
+    /// Waiting to reconnect: retry number and delay.
+    Waiting {
+        /// Which retry.
+        retry: u32,
+        /// In how many ms (from when the wait started).
+        in_ms: u64,
+    },
+    /// Stopped reconnecting, and why.
+    GaveUp(String),
 }
 
 impl ConnectionStatus {
     /// A short label, shown as text so that colour is never the only signal.
-    pub fn label(self) -> String {
+    pub fn label(&self) -> String {
         match self {
             ConnectionStatus::Idle => "not connected".into(),
             ConnectionStatus::Connecting => "connecting…".into(),
             ConnectionStatus::Open => "open".into(),
             ConnectionStatus::Closing => "closing…".into(),
             ConnectionStatus::Closed(code) => format!("closed ({code})"),
+            ConnectionStatus::Waiting { retry, in_ms } => {
+                format!(
+                    "reconnecting: retry {retry} in {:.1} s",
+                    *in_ms as f64 / 1000.0
+                )
+            }
+            ConnectionStatus::GaveUp(why) => format!("not reconnecting: {why}"),
         }
     }
 
     /// A stable name for styles and tests.
-    pub fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &'static str {
         match self {
             ConnectionStatus::Idle => "idle",
             ConnectionStatus::Connecting => "connecting",
             ConnectionStatus::Open => "open",
             ConnectionStatus::Closing => "closing",
             ConnectionStatus::Closed(_) => "closed",
+            ConnectionStatus::Waiting { .. } => "waiting",
+            ConnectionStatus::GaveUp(_) => "gave-up",
         }
     }
 
-    /// Whether a socket is live (connecting, open or closing).
-    pub fn is_live(self) -> bool {
+    /// Whether there is something to disconnect (a socket, or a pending reconnect).
+    pub fn is_live(&self) -> bool {
         matches!(
             self,
-            ConnectionStatus::Connecting | ConnectionStatus::Open | ConnectionStatus::Closing
+            ConnectionStatus::Connecting
+                | ConnectionStatus::Open
+                | ConnectionStatus::Closing
+                | ConnectionStatus::Waiting { .. }
         )
     }
+}
+
+/// The last close, explained.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CloseExplanation {
+    /// The socket.
+    pub conn: ConnId,
+    /// The close code.
+    pub code: u16,
+    /// The close reason.
+    pub reason: String,
+    /// Whether the closing handshake completed.
+    pub was_clean: bool,
+    /// How long it had been open, in ms, if it opened.
+    pub open_for_ms: Option<u64>,
+    /// The findings, most confident first.
+    pub findings: Vec<Finding>,
+}
+
+/// What the console knows about one socket beyond the supervisor's view.
+#[derive(Default)]
+struct SocketFacts {
+    opened_at: Option<Millis>,
+    last_traffic: Option<Millis>,
+    hidden_while_open: bool,
+    largest_sent: Option<usize>,
+}
+
+/// The browser side of the console: live sockets and timers, and what must be dropped.
+#[derive(Default)]
+struct Runtime {
+    sockets: HashMap<ConnId, Socket>,
+    timers: HashMap<TimerId, Timeout>,
+    facts: HashMap<ConnId, SocketFacts>,
+    graveyard_sockets: Vec<Socket>,
+    graveyard_timers: Vec<Timeout>,
 }
 
 /// The console's state, cheap to copy into callbacks and components.
@@ -72,20 +133,26 @@ impl ConnectionStatus {
 pub struct Console {
     log: RwSignal<EventLog>,
     status: RwSignal<ConnectionStatus>,
-    current: RwSignal<Option<ConnId>>,
-    socket: StoredValue<Option<Socket>, LocalStorage>,
-    next_conn: StoredValue<u32>,
+    last_close: RwSignal<Option<CloseExplanation>>,
+    auto_reconnect: RwSignal<bool>,
+    supervisor: StoredValue<Supervisor>,
+    runtime: StoredValue<Runtime, LocalStorage>,
 }
 
 impl Console {
-    /// A console with an empty log and no connection.
+    /// A console with an empty log, no connection, and auto-reconnect on.
     pub fn new() -> Console {
         Console {
             log: RwSignal::new(EventLog::new(LOG_CAPACITY)),
             status: RwSignal::new(ConnectionStatus::Idle),
-            current: RwSignal::new(None),
-            socket: StoredValue::new_local(None),
-            next_conn: StoredValue::new(1),
+            last_close: RwSignal::new(None),
+            auto_reconnect: RwSignal::new(true),
+            supervisor: StoredValue::new(Supervisor::new(
+                ReconnectPolicy::recommended(),
+                None,
+                random::seed(),
+            )),
+            runtime: StoredValue::new_local(Runtime::default()),
         }
     }
 
@@ -94,76 +161,81 @@ impl Console {
         self.log.read_only()
     }
 
-    /// The current connection's status.
+    /// The connection's status.
     pub fn status(&self) -> ReadSignal<ConnectionStatus> {
         self.status.read_only()
+    }
+
+    /// The last close, explained.
+    pub fn last_close(&self) -> ReadSignal<Option<CloseExplanation>> {
+        self.last_close.read_only()
+    }
+
+    /// Whether auto-reconnect is on.
+    pub fn auto_reconnect(&self) -> ReadSignal<bool> {
+        self.auto_reconnect.read_only()
+    }
+
+    /// Turns auto-reconnect on or off (takes effect at the next close).
+    pub fn set_auto_reconnect(&self, on: bool) {
+        self.auto_reconnect.set(on);
+        let mut policy = ReconnectPolicy::recommended();
+        if !on {
+            policy.max_attempts = Some(0);
+        }
+        self.supervisor.update_value(|s| s.set_policy(policy));
     }
 
     /// Opens a connection to `target`, replacing any current one. A target that is not a
     /// usable WebSocket URL is refused with a message saying why, before any socket exists.
     pub fn connect(&self, target: &str) {
-        // The old socket's handlers are detached as it is dropped: it cannot report here.
-        drop(self.socket.try_update_value(Option::take));
-        let conn = ConnId(self.next_conn.get_value());
-        self.next_conn.update_value(|n| *n += 1);
-        self.current.set(Some(conn));
         let url = target.trim().to_string();
-        self.record(Some(conn), LogEvent::Connecting { url: url.clone() });
         if let Err(err) = check_target(&url, page_is_https()) {
-            return self.refuse(conn, err.to_string());
+            self.record(None, LogEvent::Connecting { url });
+            self.record(
+                None,
+                LogEvent::Refused {
+                    message: err.to_string(),
+                },
+            );
+            return;
         }
-        let console = *self;
-        match Socket::open(&url, &[], move |event| console.on_socket_event(conn, event)) {
-            Ok(socket) => {
-                self.socket.set_value(Some(socket));
-                self.status.set(ConnectionStatus::Connecting);
-            }
-            Err(err) => self.refuse(conn, err.to_string()),
-        }
+        self.feed(Input::Connect { url });
     }
 
-    /// Sends a text message on the current connection.
-    pub fn send(&self, text: &str) {
-        let conn = self.current.get_untracked();
-        let outcome = self.socket.with_value(|socket| match socket {
-            Some(socket) => socket.send_text(text),
-            None => Err("not connected: press Connect first".into()),
-        });
-        let event = match outcome {
-            Ok(()) => LogEvent::Sent(MessageSummary::text(text)),
-            Err(message) => LogEvent::SendFailed { message },
-        };
-        self.record(conn, event);
-    }
-
-    /// Closes the current connection with code 1000.
+    /// Closes the connection with 1000 and cancels any pending reconnect.
     pub fn disconnect(&self) {
-        let conn = self.current.get_untracked();
-        let outcome = self.socket.with_value(|socket| {
-            socket
-                .as_ref()
-                .map(|socket| socket.close(DISCONNECT_CODE, DISCONNECT_REASON))
-        });
-        match outcome {
-            Some(Ok(())) => {
+        self.feed(Input::Disconnect);
+    }
+
+    /// Sends a text message on the open connection.
+    pub fn send(&self, text: &str) {
+        let conn = match self.supervisor.with_value(|s| s.state().clone()) {
+            State::Open { conn, .. } => conn,
+            _ => {
                 self.record(
-                    conn,
-                    LogEvent::Closing {
-                        code: DISCONNECT_CODE,
-                        reason: DISCONNECT_REASON.into(),
+                    None,
+                    LogEvent::SendFailed {
+                        message: "not connected: press Connect first".into(),
                     },
                 );
-                if self.status.get_untracked() != ConnectionStatus::Closed(DISCONNECT_CODE) {
-                    self.status.set(ConnectionStatus::Closing);
-                }
+                return;
             }
-            Some(Err(message)) => self.record(conn, LogEvent::SendFailed { message }),
-            None => {}
-        }
+        };
+        self.send_on(conn, text);
     }
 
     /// Records the page going hidden or visible.
     pub fn record_visibility(&self, hidden: bool) {
+        if hidden {
+            self.runtime.update_value(|rt| {
+                for facts in rt.facts.values_mut() {
+                    if facts.opened_at.is_some() {
+                        facts.hidden_while_open = true;
+                    }
+                }
+            });
+        }
         let event = if hidden {
             LogEvent::PageHidden
         } else {
@@ -177,46 +249,237 @@ impl Console {
         self.log.update(EventLog::clear);
     }
 
-    fn refuse(&self, conn: ConnId, message: String) {
-        self.record(Some(conn), LogEvent::Refused { message });
-        self.status.set(ConnectionStatus::Idle);
+    fn send_on(&self, conn: ConnId, text: &str) {
+        let now = clock::now();
+        let outcome = self.runtime.with_value(|rt| match rt.sockets.get(&conn) {
+            Some(socket) => socket.send_text(text),
+            None => Err("the connection is gone".into()),
+        });
+        let event = match outcome {
+            Ok(()) => {
+                self.runtime.update_value(|rt| {
+                    let facts = rt.facts.entry(conn).or_default();
+                    facts.last_traffic = Some(now);
+                    facts.largest_sent = Some(facts.largest_sent.unwrap_or(0).max(text.len()));
+                });
+                LogEvent::Sent(MessageSummary::text(text))
+            }
+            Err(message) => LogEvent::SendFailed { message },
+        };
+        self.record(Some(conn), event);
+    }
+
+    /// Hands one input to the supervisor and carries out its commands.
+    fn feed(&self, input: Input) {
+        let now = clock::now();
+        let Some(commands) = self.supervisor.try_update_value(|s| s.handle(now, input)) else {
+            return; // the console is gone
+        };
+        for command in commands {
+            self.execute(command);
+        }
+        self.publish_status();
+    }
+
+    fn execute(&self, command: Command) {
+        match command {
+            Command::Open { conn, url } => self.open(conn, &url),
+            Command::Close { conn, code, reason } => {
+                let outcome = self
+                    .runtime
+                    .with_value(|rt| rt.sockets.get(&conn).map(|s| s.close(code, &reason)));
+                match outcome {
+                    Some(Ok(())) => self.record(Some(conn), LogEvent::Closing { code, reason }),
+                    Some(Err(message)) => self.record(Some(conn), LogEvent::SendFailed { message }),
+                    None => {}
+                }
+            }
+            Command::Drop(conn) => self.runtime.update_value(|rt| {
+                if let Some(socket) = rt.sockets.remove(&conn) {
+                    rt.graveyard_sockets.push(socket);
+                }
+            }),
+            Command::Send { conn, payload } => self.send_on(conn, &payload),
+            Command::StartTimer { id, after_ms } => {
+                let console = *self;
+                let timeout = Timeout::start(after_ms, move || console.timer_fired(id));
+                self.runtime.update_value(|rt| {
+                    if let Some(old) = rt.timers.remove(&id) {
+                        rt.graveyard_timers.push(old);
+                    }
+                    if let Some(timeout) = timeout {
+                        rt.timers.insert(id, timeout);
+                    }
+                });
+            }
+            Command::CancelTimer(id) => self.runtime.update_value(|rt| {
+                if let Some(old) = rt.timers.remove(&id) {
+                    rt.graveyard_timers.push(old);
+                }
+            }),
+        }
+    }
+
+    fn open(&self, conn: ConnId, url: &str) {
+        self.record(
+            Some(conn),
+            LogEvent::Connecting {
+                url: url.to_string(),
+            },
+        );
+        let console = *self;
+        match Socket::open(url, &[], move |event| console.on_socket_event(conn, event)) {
+            Ok(socket) => self.runtime.update_value(|rt| {
+                rt.sockets.insert(conn, socket);
+                rt.facts.insert(conn, SocketFacts::default());
+            }),
+            Err(err) => {
+                self.record(
+                    Some(conn),
+                    LogEvent::Refused {
+                        message: err.to_string(),
+                    },
+                );
+                // The supervisor sees it as a failed attempt, like a browser's 1006.
+                self.feed(Input::Closed {
+                    conn,
+                    code: 1006,
+                    reason: "the browser refused to open the connection".into(),
+                });
+            }
+        }
+    }
+
+    fn timer_fired(&self, id: TimerId) {
+        // The firing timer must outlive this call: move it aside, drop older leftovers.
+        let _ = self.runtime.try_update_value(|rt| {
+            rt.graveyard_timers.clear();
+            rt.graveyard_sockets.clear();
+            if let Some(fired) = rt.timers.remove(&id) {
+                rt.graveyard_timers.push(fired);
+            }
+        });
+        self.feed(Input::Timer(id));
     }
 
     fn on_socket_event(&self, conn: ConnId, event: SocketEvent) {
-        let is_current = self.current.try_get_untracked().flatten() == Some(conn);
-        let (logged, status) = match event {
+        let now = clock::now();
+        // Leftovers from elsewhere may go now; this socket is not among them (it is live).
+        let _ = self.runtime.try_update_value(|rt| {
+            rt.graveyard_timers.clear();
+            rt.graveyard_sockets.clear();
+        });
+        match event {
             SocketEvent::Opened {
                 protocol,
                 extensions,
-            } => (
-                LogEvent::Opened {
-                    protocol,
-                    extensions,
-                },
-                Some(ConnectionStatus::Open),
-            ),
-            SocketEvent::Text(text) => (LogEvent::Received(MessageSummary::text(&text)), None),
-            SocketEvent::Binary(bytes) => {
-                (LogEvent::Received(MessageSummary::binary(&bytes)), None)
+            } => {
+                let _ = self.runtime.try_update_value(|rt| {
+                    let facts = rt.facts.entry(conn).or_default();
+                    facts.opened_at = Some(now);
+                    facts.last_traffic = Some(now);
+                });
+                self.record(
+                    Some(conn),
+                    LogEvent::Opened {
+                        protocol,
+                        extensions,
+                    },
+                );
+                self.feed(Input::Opened(conn));
             }
+            SocketEvent::Text(text) => {
+                self.note_traffic(conn, now);
+                self.record(Some(conn), LogEvent::Received(MessageSummary::text(&text)));
+                self.feed(Input::Message(conn));
+            }
+            SocketEvent::Binary(bytes) => {
+                self.note_traffic(conn, now);
+                self.record(
+                    Some(conn),
+                    LogEvent::Received(MessageSummary::binary(&bytes)),
+                );
+                self.feed(Input::Message(conn));
+            }
+            SocketEvent::Error => self.record(Some(conn), LogEvent::Error),
             SocketEvent::Closed {
                 code,
                 reason,
                 was_clean,
-            } => (
-                LogEvent::Closed {
-                    code,
-                    reason,
-                    was_clean,
-                },
-                Some(ConnectionStatus::Closed(code)),
-            ),
-            SocketEvent::Error => (LogEvent::Error, None),
-        };
-        self.record(Some(conn), logged);
-        if let (true, Some(status)) = (is_current, status) {
-            let _ = self.status.try_set(status);
+            } => {
+                self.record(
+                    Some(conn),
+                    LogEvent::Closed {
+                        code,
+                        reason: reason.clone(),
+                        was_clean,
+                    },
+                );
+                self.explain(conn, now, code, &reason, was_clean);
+                // This socket is running this callback: keep it until the next event.
+                let _ = self.runtime.try_update_value(|rt| {
+                    if let Some(socket) = rt.sockets.remove(&conn) {
+                        rt.graveyard_sockets.push(socket);
+                    }
+                });
+                self.feed(Input::Closed { conn, code, reason });
+            }
         }
+    }
+
+    fn note_traffic(&self, conn: ConnId, now: Millis) {
+        let _ = self.runtime.try_update_value(|rt| {
+            rt.facts.entry(conn).or_default().last_traffic = Some(now);
+        });
+    }
+
+    fn explain(&self, conn: ConnId, now: Millis, code: u16, reason: &str, was_clean: bool) {
+        let facts = self
+            .runtime
+            .try_update_value(|rt| rt.facts.remove(&conn))
+            .flatten()
+            .unwrap_or_default();
+        let context = CloseContext {
+            code,
+            reason: reason.to_string(),
+            was_clean,
+            opened: facts.opened_at.is_some(),
+            open_for: facts.opened_at.map(|at| now - at),
+            silent_for: facts.last_traffic.map(|at| now - at),
+            hidden_while_open: facts.hidden_while_open,
+            largest_sent_bytes: facts.largest_sent,
+            ..CloseContext::default()
+        };
+        let explanation = CloseExplanation {
+            conn,
+            code,
+            reason: reason.to_string(),
+            was_clean,
+            open_for_ms: context.open_for.map(|ms| ms as u64),
+            findings: diagnose(&context),
+        };
+        let _ = self.last_close.try_set(Some(explanation));
+    }
+
+    fn publish_status(&self) {
+        let Some((state, last_code)) = self.supervisor.try_with_value(|s| {
+            let last_code = s.history().last().and_then(|a| a.code);
+            (s.state().clone(), last_code)
+        }) else {
+            return;
+        };
+        let status = match state {
+            State::Idle => last_code.map_or(ConnectionStatus::Idle, ConnectionStatus::Closed),
+            State::Connecting(_) => ConnectionStatus::Connecting,
+            State::Open { .. } => ConnectionStatus::Open,
+            State::Closing(_) => ConnectionStatus::Closing,
+            State::Waiting { until, retry } => ConnectionStatus::Waiting {
+                retry,
+                in_ms: (until - clock::now()).max(0.0) as u64,
+            },
+            State::GaveUp(why) => ConnectionStatus::GaveUp(why),
+        };
+        let _ = self.status.try_set(status);
     }
 
     fn record(&self, conn: Option<ConnId>, event: LogEvent) {

@@ -6,5 +6,5 @@
 mod console;
 mod page;
 
-pub use console::{ConnectionStatus, Console};
+pub use console::{CloseExplanation, ConnectionStatus, Console};
 pub use page::{initial_target, watch_visibility};

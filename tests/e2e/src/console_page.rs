@@ -72,6 +72,24 @@ impl<'a> ConsolePage<'a> {
         self.click("disconnect-button").await;
     }
 
+    /// Turns the auto-reconnect switch on or off.
+    pub async fn set_auto_reconnect(&self, on: bool) {
+        let switch = self.element("auto-reconnect").await;
+        let checked = switch.prop("checked").await.ok().flatten().as_deref() == Some("true");
+        if checked != on {
+            switch.click().await.expect("toggle auto-reconnect");
+        }
+    }
+
+    /// The text of the "Why it closed" panel.
+    pub async fn close_panel_text(&self) -> String {
+        self.element("close-panel")
+            .await
+            .text()
+            .await
+            .expect("read the close panel")
+    }
+
     /// The status in words, as shown.
     pub async fn status(&self) -> String {
         self.element("connection-status")

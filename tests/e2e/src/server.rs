@@ -17,14 +17,22 @@ pub struct Server {
 impl Server {
     /// Starts the server built by `cargo xtask test`, serving the built page.
     pub fn start() -> Server {
+        Server::start_with(None, &[])
+    }
+
+    /// Starts the server on `addr` (`None`: a free port) with extra flags, e.g.
+    /// `--restart-code 1012`. Starting on the address of a stopped server is a restart.
+    pub fn start_with(addr: Option<SocketAddr>, flags: &[&str]) -> Server {
+        let addr = addr.map_or_else(|| "127.0.0.1:0".to_string(), |a| a.to_string());
         let bin = env_path("WSDOCTOR_SERVER_BIN");
         let dist = env_path("WSDOCTOR_DIST");
         let dir = ScratchDir::new("server");
         let log = dir.path().join("server.log");
         let mut command = Command::new(&bin);
         command
-            .args(["--addr", "127.0.0.1:0", "--dist"])
+            .args(["--addr", &addr, "--dist"])
             .arg(&dist)
+            .args(flags)
             .env("RUST_LOG", "info");
         let mut process = GroupChild::spawn("wsdoctor-server", command, &log);
         let deadline = Instant::now() + Duration::from_secs(15);

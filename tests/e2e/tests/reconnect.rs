@@ -1,0 +1,82 @@
+//! Auto-reconnect and close explanations, end to end: the console reconnects after a
+//! server restart following the backoff, explains each close, and stays down after the
+//! user's Disconnect.
+
+use std::time::Duration;
+
+use wsdoctor_e2e::browser::Browser;
+use wsdoctor_e2e::console_page::ConsolePage;
+use wsdoctor_e2e::server::Server;
+
+#[tokio::test]
+async fn after_a_restart_with_1012_the_console_explains_it_and_reconnects() {
+    let server = Server::start_with(None, &["--restart-code", "1012"]);
+    let addr = server.addr();
+    let browser = Browser::start().await;
+    browser.goto(&server.page_url()).await;
+    let page = ConsolePage::ready(browser.client()).await;
+    page.connect().await;
+    page.wait_for_status("open").await;
+
+    server.stop();
+    page.wait_for_log("closed", "code 1012").await;
+    let explanation = page.close_panel_text().await;
+    assert!(explanation.contains("1012"), "{explanation}");
+    assert!(
+        explanation.contains("The server is restarting."),
+        "{explanation}"
+    );
+
+    // The server comes back on the same address; the console finds it on a retry.
+    let _back = Server::start_with(Some(addr), &[]);
+    page.wait_for_status("open").await;
+    let opened = page
+        .log()
+        .await
+        .into_iter()
+        .filter(|l| l.kind == "opened")
+        .count();
+    assert!(opened >= 2, "opened again after the restart");
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn after_the_users_disconnect_the_console_does_not_reconnect() {
+    let server = Server::start();
+    let browser = Browser::start().await;
+    browser.goto(&server.page_url()).await;
+    let page = ConsolePage::ready(browser.client()).await;
+    page.connect().await;
+    page.wait_for_status("open").await;
+
+    page.disconnect().await;
+    page.wait_for_log("closed", "code 1000").await;
+    page.wait_for_status("closed").await;
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    let connecting = page
+        .log()
+        .await
+        .into_iter()
+        .filter(|l| l.kind == "connecting")
+        .count();
+    assert_eq!(connecting, 1, "no reconnect after the user's Disconnect");
+    let explanation = page.close_panel_text().await;
+    assert!(explanation.contains("1000 Normal Closure"), "{explanation}");
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn with_auto_reconnect_off_a_restart_is_explained_but_not_retried() {
+    let server = Server::start();
+    let browser = Browser::start().await;
+    browser.goto(&server.page_url()).await;
+    let page = ConsolePage::ready(browser.client()).await;
+    page.set_auto_reconnect(false).await;
+    page.connect().await;
+    page.wait_for_status("open").await;
+    server.stop();
+    page.wait_for_log("closed", "code 1001").await;
+    page.wait_for_status("closed").await;
+    assert_eq!(page.status().await, "closed (1001)");
+    browser.close().await;
+}
