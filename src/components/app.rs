@@ -2,7 +2,9 @@
 
 use leptos::prelude::*;
 
-use super::{CatalogueReference, ClosePanel, ConnectForm, EventLogView, Header, SendBox};
+use super::{
+    CatalogueReference, ClosePanel, ConnectForm, EventLogView, Header, ReconnectHistory, SendBox,
+};
 use crate::session::{self, Console};
 
 /// The root of the page.
@@ -24,6 +26,7 @@ pub fn App() -> impl IntoView {
                 <ClosePanel />
                 <EventLogView />
             </section>
+            <ReconnectHistory />
             <CatalogueReference />
         </main>
     }

@@ -6,6 +6,7 @@ mod close_panel;
 mod connect_form;
 mod event_log;
 mod header;
+mod history;
 mod send_box;
 
 pub use app::App;
@@ -14,4 +15,5 @@ pub use close_panel::ClosePanel;
 pub use connect_form::ConnectForm;
 pub use event_log::EventLogView;
 pub use header::Header;
+pub use history::ReconnectHistory;
 pub use send_box::SendBox;

@@ -13,7 +13,7 @@ use wsdoctor_core::Millis;
 use wsdoctor_core::diagnosis::{CloseContext, Finding, diagnose};
 use wsdoctor_core::event_log::{ConnId, EventLog, LogEvent, MessageSummary};
 use wsdoctor_core::reconnect_policy::ReconnectPolicy;
-use wsdoctor_core::supervisor::{Command, Input, State, Supervisor, TimerId};
+use wsdoctor_core::supervisor::{Attempt, Command, Input, State, Supervisor, TimerId};
 use wsdoctor_core::target::check_target;
 
 use super::page::page_is_https;
@@ -134,6 +134,7 @@ pub struct Console {
     log: RwSignal<EventLog>,
     status: RwSignal<ConnectionStatus>,
     last_close: RwSignal<Option<CloseExplanation>>,
+    history: RwSignal<Vec<Attempt>>,
     auto_reconnect: RwSignal<bool>,
     supervisor: StoredValue<Supervisor>,
     runtime: StoredValue<Runtime, LocalStorage>,
@@ -146,6 +147,7 @@ impl Console {
             log: RwSignal::new(EventLog::new(LOG_CAPACITY)),
             status: RwSignal::new(ConnectionStatus::Idle),
             last_close: RwSignal::new(None),
+            history: RwSignal::new(Vec::new()),
             auto_reconnect: RwSignal::new(true),
             supervisor: StoredValue::new(Supervisor::new(
                 ReconnectPolicy::recommended(),
@@ -169,6 +171,11 @@ impl Console {
     /// The last close, explained.
     pub fn last_close(&self) -> ReadSignal<Option<CloseExplanation>> {
         self.last_close.read_only()
+    }
+
+    /// Every connection attempt so far (bounded), for the reconnection history.
+    pub fn history(&self) -> ReadSignal<Vec<Attempt>> {
+        self.history.read_only()
     }
 
     /// Whether auto-reconnect is on.
@@ -272,6 +279,7 @@ impl Console {
     /// Hands one input to the supervisor and carries out its commands.
     fn feed(&self, input: Input) {
         let now = clock::now();
+        let changes_history = !matches!(input, Input::Message(_));
         let Some(commands) = self.supervisor.try_update_value(|s| s.handle(now, input)) else {
             return; // the console is gone
         };
@@ -279,6 +287,11 @@ impl Console {
             self.execute(command);
         }
         self.publish_status();
+        if changes_history
+            && let Some(history) = self.supervisor.try_with_value(|s| s.history().to_vec())
+        {
+            let _ = self.history.try_set(history);
+        }
     }
 
     fn execute(&self, command: Command) {
@@ -479,7 +492,9 @@ impl Console {
             },
             State::GaveUp(why) => ConnectionStatus::GaveUp(why),
         };
-        let _ = self.status.try_set(status);
+        if self.status.try_get_untracked().as_ref() != Some(&status) {
+            let _ = self.status.try_set(status);
+        }
     }
 
     fn record(&self, conn: Option<ConnId>, event: LogEvent) {

@@ -81,6 +81,35 @@ impl<'a> ConsolePage<'a> {
         }
     }
 
+    /// The close code (or `open`) of each segment of the reconnection timeline, in order.
+    pub async fn timeline_codes(&self) -> Vec<String> {
+        let mut codes = Vec::new();
+        for segment in self
+            .client
+            .find_all(Locator::Css(&by_id("timeline-segment")))
+            .await
+            .expect("read the timeline")
+        {
+            codes.push(
+                segment
+                    .attr("data-code")
+                    .await
+                    .ok()
+                    .flatten()
+                    .unwrap_or_default(),
+            );
+        }
+        codes
+    }
+
+    /// How many rows the table of attempts has.
+    pub async fn attempt_rows(&self) -> usize {
+        self.client
+            .find_all(Locator::Css(&by_id("attempt-row")))
+            .await
+            .map_or(0, |rows| rows.len())
+    }
+
     /// The text of the "Why it closed" panel.
     pub async fn close_panel_text(&self) -> String {
         self.element("close-panel")

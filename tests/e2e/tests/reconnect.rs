@@ -37,6 +37,10 @@ async fn after_a_restart_with_1012_the_console_explains_it_and_reconnects() {
         .filter(|l| l.kind == "opened")
         .count();
     assert!(opened >= 2, "opened again after the restart");
+    let codes = page.timeline_codes().await;
+    assert_eq!(codes.first().map(String::as_str), Some("1012"), "{codes:?}");
+    assert_eq!(codes.last().map(String::as_str), Some("open"), "{codes:?}");
+    assert_eq!(page.attempt_rows().await, codes.len());
     browser.close().await;
 }
 
