@@ -125,6 +125,29 @@ pub enum LogEvent {
     PageHidden,
     /// The page became visible again.
     PageVisible,
+    /// The page is being left; `persisted`: it may be kept in the back/forward cache.
+    PageHide {
+        /// Whether the page goes into the back/forward cache.
+        persisted: bool,
+    },
+    /// The page was shown; `persisted`: it came back from the back/forward cache.
+    PageShow {
+        /// Whether it came from the back/forward cache.
+        persisted: bool,
+    },
+    /// The browser froze the page (Chromium's `freeze`).
+    Frozen,
+    /// The browser resumed the frozen page.
+    Resumed,
+    /// The browser reported the network gone.
+    Offline,
+    /// The browser reported the network back.
+    Online,
+    /// The wall clock jumped ahead of the page's clock: the machine slept.
+    ClockJump {
+        /// By how much, in ms.
+        by_ms: u64,
+    },
 }
 
 impl LogEvent {
@@ -142,6 +165,13 @@ impl LogEvent {
             LogEvent::Error => "error",
             LogEvent::PageHidden => "page-hidden",
             LogEvent::PageVisible => "page-visible",
+            LogEvent::PageHide { .. } => "page-hide",
+            LogEvent::PageShow { .. } => "page-show",
+            LogEvent::Frozen => "page-frozen",
+            LogEvent::Resumed => "page-resumed",
+            LogEvent::Offline => "offline",
+            LogEvent::Online => "online",
+            LogEvent::ClockJump { .. } => "clock-jump",
         }
     }
 }
@@ -181,6 +211,33 @@ impl fmt::Display for LogEvent {
             LogEvent::Error => write!(f, "error (browsers give no detail for this event)"),
             LogEvent::PageHidden => write!(f, "page hidden"),
             LogEvent::PageVisible => write!(f, "page visible"),
+            LogEvent::PageHide { persisted } => write!(
+                f,
+                "page left{}",
+                if *persisted {
+                    " (kept in the back/forward cache)"
+                } else {
+                    ""
+                }
+            ),
+            LogEvent::PageShow { persisted } => write!(
+                f,
+                "page shown{}",
+                if *persisted {
+                    " (back from the back/forward cache)"
+                } else {
+                    ""
+                }
+            ),
+            LogEvent::Frozen => write!(f, "page frozen by the browser"),
+            LogEvent::Resumed => write!(f, "page resumed"),
+            LogEvent::Offline => write!(f, "network offline"),
+            LogEvent::Online => write!(f, "network online"),
+            LogEvent::ClockJump { by_ms } => write!(
+                f,
+                "clock jumped {:.1} s: the machine slept or the page was suspended",
+                *by_ms as f64 / 1000.0
+            ),
         }
     }
 }

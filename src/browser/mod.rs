@@ -5,8 +5,8 @@
 //! them when dropped.
 
 pub mod clock;
+pub mod lifecycle;
 pub mod location;
 pub mod random;
 pub mod socket;
 pub mod timer;
-pub mod visibility;

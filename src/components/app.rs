@@ -12,7 +12,7 @@ use crate::session::{self, Console};
 pub fn App() -> impl IntoView {
     let console = Console::new();
     provide_context(console);
-    session::watch_visibility(console);
+    session::watch_page_lifecycle(console);
     view! {
         <Header />
         <main id="main" class="page">

@@ -17,6 +17,7 @@ use wsdoctor_core::supervisor::{Attempt, Command, Input, State, Supervisor, Time
 use wsdoctor_core::target::check_target;
 
 use super::page::page_is_https;
+use crate::browser::lifecycle::PageEvent;
 use crate::browser::socket::{Socket, SocketEvent};
 use crate::browser::timer::Timeout;
 use crate::browser::{clock, random};
@@ -92,7 +93,8 @@ impl ConnectionStatus {
     }
 }
 
-/// The last close, explained.
+/// The last close, explained. A failure before open does not replace the explanation
+/// of a connection that had opened (a drop followed by failing retries).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CloseExplanation {
     /// The socket.
@@ -115,6 +117,8 @@ struct SocketFacts {
     opened_at: Option<Millis>,
     last_traffic: Option<Millis>,
     hidden_while_open: bool,
+    went_offline: bool,
+    clock_jump: Option<Millis>,
     largest_sent: Option<usize>,
 }
 
@@ -232,23 +236,33 @@ impl Console {
         self.send_on(conn, text);
     }
 
-    /// Records the page going hidden or visible.
-    pub fn record_visibility(&self, hidden: bool) {
-        if hidden {
-            self.runtime.update_value(|rt| {
-                for facts in rt.facts.values_mut() {
-                    if facts.opened_at.is_some() {
-                        facts.hidden_while_open = true;
+    /// Records an event of the page's life, and keeps it as evidence for the open
+    /// connections' diagnosis (hidden, offline, slept).
+    pub fn record_page_event(&self, event: PageEvent) {
+        let _ = self.runtime.try_update_value(|rt| {
+            for facts in rt.facts.values_mut().filter(|f| f.opened_at.is_some()) {
+                match event {
+                    PageEvent::Hidden | PageEvent::Frozen => facts.hidden_while_open = true,
+                    PageEvent::Offline => facts.went_offline = true,
+                    PageEvent::ClockJump(by) => {
+                        facts.clock_jump = Some(facts.clock_jump.unwrap_or(0.0) + by as f64);
                     }
+                    _ => {}
                 }
-            });
-        }
-        let event = if hidden {
-            LogEvent::PageHidden
-        } else {
-            LogEvent::PageVisible
+            }
+        });
+        let logged = match event {
+            PageEvent::Hidden => LogEvent::PageHidden,
+            PageEvent::Visible => LogEvent::PageVisible,
+            PageEvent::PageHide(persisted) => LogEvent::PageHide { persisted },
+            PageEvent::PageShow(persisted) => LogEvent::PageShow { persisted },
+            PageEvent::Frozen => LogEvent::Frozen,
+            PageEvent::Resumed => LogEvent::Resumed,
+            PageEvent::Offline => LogEvent::Offline,
+            PageEvent::Online => LogEvent::Online,
+            PageEvent::ClockJump(by_ms) => LogEvent::ClockJump { by_ms },
         };
-        self.record(None, event);
+        self.record(None, logged);
     }
 
     /// Empties the log.
@@ -460,6 +474,8 @@ impl Console {
             open_for: facts.opened_at.map(|at| now - at),
             silent_for: facts.last_traffic.map(|at| now - at),
             hidden_while_open: facts.hidden_while_open,
+            went_offline: facts.went_offline,
+            clock_jump: facts.clock_jump,
             largest_sent_bytes: facts.largest_sent,
             ..CloseContext::default()
         };
@@ -471,7 +487,16 @@ impl Console {
             open_for_ms: context.open_for.map(|ms| ms as u64),
             findings: diagnose(&context),
         };
-        let _ = self.last_close.try_set(Some(explanation));
+        // The explanation of a drop stays while reconnect attempts fail before opening:
+        // those are in the history, and the drop is what the user needs explained.
+        let keep_previous = explanation.open_for_ms.is_none()
+            && self
+                .last_close
+                .try_with_untracked(|last| last.as_ref().is_some_and(|l| l.open_for_ms.is_some()))
+                .unwrap_or(false);
+        if !keep_previous {
+            let _ = self.last_close.try_set(Some(explanation));
+        }
     }
 
     fn publish_status(&self) {

@@ -7,4 +7,4 @@ mod console;
 mod page;
 
 pub use console::{CloseExplanation, ConnectionStatus, Console};
-pub use page::{initial_target, watch_visibility};
+pub use page::{initial_target, watch_page_lifecycle};

@@ -4,7 +4,8 @@ use leptos::prelude::*;
 use wsdoctor_core::target::default_target;
 
 use super::Console;
-use crate::browser::{location, visibility};
+use crate::browser::lifecycle::{self, PageEvent};
+use crate::browser::location;
 
 /// The target the form starts with: `?target=` from the page's link (a support link
 /// presets it), else the companion endpoint beside the page, else empty.
@@ -23,14 +24,13 @@ pub fn page_is_https() -> bool {
         .eq_ignore_ascii_case("https:")
 }
 
-/// Logs every change of the page's visibility into `console`, for as long as the
-/// current reactive owner lives.
-pub fn watch_visibility(console: Console) {
-    if visibility::is_hidden() {
-        console.record_visibility(true);
+/// Logs every event of the page's life into `console` (and uses them to explain closes),
+/// for as long as the current reactive owner lives.
+pub fn watch_page_lifecycle(console: Console) {
+    if lifecycle::is_hidden() {
+        console.record_page_event(PageEvent::Hidden);
     }
-    let watcher =
-        visibility::VisibilityWatcher::start(move |hidden| console.record_visibility(hidden));
-    // Kept with the owner; dropped (and the listener removed) when the owner is disposed.
+    let watcher = lifecycle::LifecycleWatcher::start(move |event| console.record_page_event(event));
+    // Kept with the owner; dropped (and the listeners removed) when the owner is disposed.
     StoredValue::new_local(watcher);
 }

@@ -147,3 +147,26 @@ async fn the_page_is_cross_origin_isolated_so_timers_are_fine_grained() {
     assert_eq!(isolated, serde_json::Value::Bool(true));
     browser.close().await;
 }
+
+#[tokio::test]
+async fn the_log_shows_the_network_going_offline_and_back() {
+    let server = Server::start();
+    let browser = Browser::start().await;
+    browser.goto(&server.page_url()).await;
+    let page = ConsolePage::ready(browser.client()).await;
+    let conditions = |offline: bool| {
+        serde_json::json!({
+            "offline": offline, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1
+        })
+    };
+    browser.cdp("Network.enable", serde_json::json!({})).await;
+    browser
+        .cdp("Network.emulateNetworkConditions", conditions(true))
+        .await;
+    page.wait_for_log("offline", "network offline").await;
+    browser
+        .cdp("Network.emulateNetworkConditions", conditions(false))
+        .await;
+    page.wait_for_log("online", "network online").await;
+    browser.close().await;
+}
