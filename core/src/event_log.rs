@@ -262,6 +262,8 @@ pub struct EventLog {
     capacity: usize,
     dropped: u64,
     next_seq: u64,
+    received: u64,
+    sent: u64,
 }
 
 impl EventLog {
@@ -272,11 +274,18 @@ impl EventLog {
             capacity: capacity.max(1),
             dropped: 0,
             next_seq: 0,
+            received: 0,
+            sent: 0,
         }
     }
 
     /// Adds an entry, letting the oldest go if the log is full.
     pub fn push(&mut self, at: Millis, conn: Option<ConnId>, event: LogEvent) {
+        match event {
+            LogEvent::Received(_) => self.received += 1,
+            LogEvent::Sent(_) => self.sent += 1,
+            _ => {}
+        }
         if self.entries.len() == self.capacity {
             self.entries.pop_front();
             self.dropped += 1;
@@ -300,10 +309,22 @@ impl EventLog {
         self.dropped
     }
 
-    /// Empties the log (the count of dropped entries too).
+    /// Messages received since the log started or was cleared, kept or not.
+    pub fn received(&self) -> u64 {
+        self.received
+    }
+
+    /// Messages sent since the log started or was cleared, kept or not.
+    pub fn sent(&self) -> u64 {
+        self.sent
+    }
+
+    /// Empties the log (the counts too).
     pub fn clear(&mut self) {
         self.entries.clear();
         self.dropped = 0;
+        self.received = 0;
+        self.sent = 0;
     }
 }
 
@@ -320,6 +341,27 @@ mod tests {
         let kept: Vec<u64> = log.entries().map(|e| e.seq).collect();
         assert_eq!(kept, vec![2, 3, 4]);
         assert_eq!(log.dropped(), 2);
+    }
+
+    #[test]
+    fn message_counts_are_exact_even_when_entries_are_let_go() {
+        let mut log = EventLog::new(10);
+        for i in 0..100_000 {
+            log.push(
+                f64::from(i),
+                Some(ConnId(1)),
+                LogEvent::Received(MessageSummary::text("x")),
+            );
+        }
+        log.push(
+            0.0,
+            Some(ConnId(1)),
+            LogEvent::Sent(MessageSummary::text("y")),
+        );
+        assert_eq!(log.received(), 100_000);
+        assert_eq!(log.sent(), 1);
+        assert_eq!(log.entries().len(), 10);
+        assert_eq!(log.dropped(), 100_001 - 10);
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub fn EventLogView() -> impl IntoView {
     let log = console.log();
     let entries = move || log.with(|log| log.entries().cloned().collect::<Vec<_>>());
     let dropped = move || log.with(|log| log.dropped());
+    let counts = move || log.with(|log| (log.received(), log.sent()));
     view! {
         <div class="event-log">
             <div class="row log-header">
@@ -20,6 +21,11 @@ pub fn EventLogView() -> impl IntoView {
                     "Clear"
                 </button>
             </div>
+            <p class="muted" aria-live="off">
+                "Received " <span data-testid="received-count">{move || counts().0}</span>
+                " messages, sent " <span data-testid="sent-count">{move || counts().1}</span>
+                " (counts include entries no longer kept)"
+            </p>
             <Show when=move || { dropped() > 0 }>
                 <p class="muted" data-testid="log-dropped">
                     {move || format!("{} older entries not kept", dropped())}

@@ -24,6 +24,8 @@ use crate::browser::{clock, random};
 
 /// How many log entries the console keeps; older ones are counted, not kept.
 pub const LOG_CAPACITY: usize = 1000;
+/// How often, at most, the page redraws the log.
+const LOG_PUBLISH_MS: u64 = 100;
 
 /// Where the connection stands, in the words the page shows.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -130,12 +132,14 @@ struct Runtime {
     facts: HashMap<ConnId, SocketFacts>,
     graveyard_sockets: Vec<Socket>,
     graveyard_timers: Vec<Timeout>,
+    log_publish: Option<Timeout>,
 }
 
 /// The console's state, cheap to copy into callbacks and components.
 #[derive(Clone, Copy)]
 pub struct Console {
     log: RwSignal<EventLog>,
+    log_store: StoredValue<EventLog>,
     status: RwSignal<ConnectionStatus>,
     last_close: RwSignal<Option<CloseExplanation>>,
     history: RwSignal<Vec<Attempt>>,
@@ -149,6 +153,7 @@ impl Console {
     pub fn new() -> Console {
         Console {
             log: RwSignal::new(EventLog::new(LOG_CAPACITY)),
+            log_store: StoredValue::new(EventLog::new(LOG_CAPACITY)),
             status: RwSignal::new(ConnectionStatus::Idle),
             last_close: RwSignal::new(None),
             history: RwSignal::new(Vec::new()),
@@ -267,6 +272,7 @@ impl Console {
 
     /// Empties the log.
     pub fn clear_log(&self) {
+        self.log_store.update_value(EventLog::clear);
         self.log.update(EventLog::clear);
     }
 
@@ -522,9 +528,39 @@ impl Console {
         }
     }
 
+    /// Adds to the log. The page sees the log at most every `LOG_PUBLISH_MS`, so a
+    /// flood of messages costs one render per interval, not one per message.
     fn record(&self, conn: Option<ConnId>, event: LogEvent) {
         let at = clock::now();
-        let _ = self.log.try_update(|log| log.push(at, conn, event));
+        if self
+            .log_store
+            .try_update_value(|log| log.push(at, conn, event))
+            .is_none()
+        {
+            return; // the console is gone
+        }
+        let pending = self
+            .runtime
+            .try_with_value(|rt| rt.log_publish.is_some())
+            .unwrap_or(true);
+        if pending {
+            return;
+        }
+        let console = *self;
+        let timer = Timeout::start(LOG_PUBLISH_MS, move || console.publish_log());
+        let _ = self.runtime.try_update_value(|rt| rt.log_publish = timer);
+    }
+
+    fn publish_log(&self) {
+        // The firing timer is kept aside until the next event: it is running now.
+        let _ = self.runtime.try_update_value(|rt| {
+            if let Some(fired) = rt.log_publish.take() {
+                rt.graveyard_timers.push(fired);
+            }
+        });
+        if let Some(snapshot) = self.log_store.try_get_value() {
+            let _ = self.log.try_set(snapshot);
+        }
     }
 }
 

@@ -110,6 +110,25 @@ impl<'a> ConsolePage<'a> {
             .map_or(0, |rows| rows.len())
     }
 
+    /// The received-messages counter, as shown.
+    pub async fn received_count(&self) -> u64 {
+        self.element("received-count")
+            .await
+            .text()
+            .await
+            .ok()
+            .and_then(|t| t.trim().parse().ok())
+            .unwrap_or(0)
+    }
+
+    /// How many lines the log holds.
+    pub async fn log_len(&self) -> usize {
+        self.client
+            .find_all(Locator::Css(&by_id("log-entry")))
+            .await
+            .map_or(0, |entries| entries.len())
+    }
+
     /// The text of the "Why it closed" panel.
     pub async fn close_panel_text(&self) -> String {
         self.element("close-panel")

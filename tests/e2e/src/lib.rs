@@ -11,6 +11,7 @@
 
 pub mod browser;
 pub mod console_page;
+pub mod flood;
 pub mod nginx;
 pub mod process;
 pub mod server;

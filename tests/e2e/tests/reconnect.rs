@@ -30,12 +30,19 @@ async fn after_a_restart_with_1012_the_console_explains_it_and_reconnects() {
     // The server comes back on the same address; the console finds it on a retry.
     let _back = Server::start_with(Some(addr), &[]);
     page.wait_for_status("open").await;
-    let opened = page
-        .log()
-        .await
-        .into_iter()
-        .filter(|l| l.kind == "opened")
-        .count();
+    let mut opened = 0;
+    for _ in 0..50 {
+        opened = page
+            .log()
+            .await
+            .into_iter()
+            .filter(|l| l.kind == "opened")
+            .count();
+        if opened >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     assert!(opened >= 2, "opened again after the restart");
     let codes = page.timeline_codes().await;
     assert_eq!(codes.first().map(String::as_str), Some("1012"), "{codes:?}");

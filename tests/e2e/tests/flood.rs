@@ -1,0 +1,42 @@
+//! A hostile peer floods the console: the count stays exact and the log stays bounded.
+
+use std::time::{Duration, Instant};
+
+use wsdoctor_e2e::browser::Browser;
+use wsdoctor_e2e::console_page::ConsolePage;
+use wsdoctor_e2e::flood::FloodServer;
+use wsdoctor_e2e::server::Server;
+
+const FLOOD: usize = 100_000;
+/// The console's log capacity (`LOG_CAPACITY` in the app).
+const LOG_CAPACITY: usize = 1000;
+
+#[tokio::test]
+async fn under_a_flood_of_100000_messages_the_count_is_exact_and_the_log_bounded() {
+    let server = Server::start();
+    let flood = FloodServer::start(FLOOD).await;
+    let browser = Browser::start().await;
+    browser.goto(&server.page_url()).await;
+    let page = ConsolePage::ready(browser.client()).await;
+    page.set_target(&flood.url()).await;
+    page.connect().await;
+
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut received = 0;
+    while Instant::now() < deadline {
+        received = page.received_count().await;
+        if received >= FLOOD as u64 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert_eq!(received, FLOOD as u64, "every message counted, none twice");
+    assert_eq!(
+        page.log_len().await,
+        LOG_CAPACITY,
+        "the log holds its bound, no more"
+    );
+    let last = page.wait_for_log("received", "flood 99999").await;
+    assert!(last.text.contains("text, 11 B"), "{last:?}");
+    browser.close().await;
+}
