@@ -39,8 +39,15 @@ pub enum Input {
         /// The target.
         url: String,
     },
-    /// The user asked to disconnect.
+    /// The user asked to disconnect (close with 1000).
     Disconnect,
+    /// The user asked to close with a code (1000 or 3000-4999) and reason; no retry follows.
+    CloseWith {
+        /// The close code.
+        code: u16,
+        /// The reason (at most 123 bytes).
+        reason: String,
+    },
     /// A socket opened.
     Opened(ConnId),
     /// A message arrived on a socket (any message proves the connection alive).
@@ -223,7 +230,10 @@ impl Supervisor {
                 self.stop_everything(now, "replaced by a new connection", &mut out);
                 self.start_attempt(now, &mut out);
             }
-            Input::Disconnect => self.disconnect(now, &mut out),
+            Input::Disconnect => {
+                self.disconnect(DISCONNECT_CODE, DISCONNECT_REASON.into(), &mut out)
+            }
+            Input::CloseWith { code, reason } => self.disconnect(code, reason, &mut out),
             Input::Opened(conn) => self.opened(now, conn, &mut out),
             Input::Message(conn) => {
                 if self.current() == Some(conn)
@@ -308,16 +318,12 @@ impl Supervisor {
         }
     }
 
-    fn disconnect(&mut self, now: Millis, out: &mut Vec<Command>) {
+    fn disconnect(&mut self, code: u16, reason: String, out: &mut Vec<Command>) {
         out.push(Command::CancelTimer(TimerId::Reconnect(self.wait_number)));
         match self.state.clone() {
             State::Connecting(conn) | State::Open { conn, .. } => {
                 self.cancel_conn_timers(conn, out);
-                out.push(Command::Close {
-                    conn,
-                    code: DISCONNECT_CODE,
-                    reason: DISCONNECT_REASON.into(),
-                });
+                out.push(Command::Close { conn, code, reason });
                 self.state = State::Closing(conn);
             }
             State::Waiting { .. } | State::GaveUp(_) => {
@@ -328,7 +334,6 @@ impl Supervisor {
             }
             State::Idle | State::Closing(_) => {}
         }
-        let _ = now;
     }
 
     fn opened(&mut self, now: Millis, conn: ConnId, out: &mut Vec<Command>) {
@@ -554,6 +559,34 @@ mod tests {
                 conn,
                 code: 1000,
                 reason: DISCONNECT_REASON.into(),
+            },
+        );
+        assert!(reconnect_timer(&out).is_none());
+        assert_eq!(s.state(), &State::Idle);
+    }
+
+    #[test]
+    fn closing_with_a_chosen_code_sends_it_and_brings_no_retry() {
+        let mut s = Supervisor::new(policy(), None, 1);
+        let conn = connected(&mut s, 0.0);
+        let out = s.handle(
+            50.0,
+            Input::CloseWith {
+                code: 4000,
+                reason: "test".into(),
+            },
+        );
+        assert!(out.contains(&Command::Close {
+            conn,
+            code: 4000,
+            reason: "test".into()
+        }));
+        let out = s.handle(
+            60.0,
+            Input::Closed {
+                conn,
+                code: 4000,
+                reason: "test".into(),
             },
         );
         assert!(reconnect_timer(&out).is_none());

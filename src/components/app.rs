@@ -3,7 +3,8 @@
 use leptos::prelude::*;
 
 use super::{
-    CatalogueReference, ClosePanel, ConnectForm, EventLogView, Header, ReconnectHistory, SendBox,
+    CatalogueReference, CloseForm, ClosePanel, ConnectForm, EventLogView, Header, ReconnectHistory,
+    SendBox,
 };
 use crate::session::{self, Console};
 
@@ -23,6 +24,7 @@ pub fn App() -> impl IntoView {
                 <h2 id="console-heading">"Connection console"</h2>
                 <ConnectForm initial_target=session::initial_target() />
                 <SendBox />
+                <CloseForm />
                 <ClosePanel />
                 <EventLogView />
             </section>

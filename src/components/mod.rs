@@ -2,6 +2,7 @@
 
 mod app;
 mod catalogue;
+mod close_form;
 mod close_panel;
 mod connect_form;
 mod event_log;
@@ -11,6 +12,7 @@ mod send_box;
 
 pub use app::App;
 pub use catalogue::CatalogueReference;
+pub use close_form::CloseForm;
 pub use close_panel::ClosePanel;
 pub use connect_form::ConnectForm;
 pub use event_log::EventLogView;

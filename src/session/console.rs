@@ -9,12 +9,12 @@
 use std::collections::HashMap;
 
 use leptos::prelude::*;
-use wsdoctor_core::Millis;
 use wsdoctor_core::diagnosis::{CloseContext, Finding, diagnose};
 use wsdoctor_core::event_log::{ConnId, EventLog, LogEvent, MessageSummary};
 use wsdoctor_core::reconnect_policy::ReconnectPolicy;
 use wsdoctor_core::supervisor::{Attempt, Command, Input, State, Supervisor, TimerId};
 use wsdoctor_core::target::check_target;
+use wsdoctor_core::{Millis, close_code};
 
 use super::page::page_is_https;
 use crate::browser::lifecycle::PageEvent;
@@ -222,6 +222,31 @@ impl Console {
     /// Closes the connection with 1000 and cancels any pending reconnect.
     pub fn disconnect(&self) {
         self.feed(Input::Disconnect);
+    }
+
+    /// Closes with a chosen code and reason; refuses (in the log) what a page may not send.
+    pub fn close_with(&self, code: u16, reason: &str) {
+        if let Some(why) = close_code::why_page_may_not_close_with(code) {
+            self.record(None, LogEvent::SendFailed { message: why });
+            return;
+        }
+        if reason.len() > close_code::MAX_REASON_BYTES {
+            self.record(
+                None,
+                LogEvent::SendFailed {
+                    message: format!(
+                        "the reason is {} bytes; at most {} fit a close frame",
+                        reason.len(),
+                        close_code::MAX_REASON_BYTES
+                    ),
+                },
+            );
+            return;
+        }
+        self.feed(Input::CloseWith {
+            code,
+            reason: reason.to_string(),
+        });
     }
 
     /// Sends a text message on the open connection.

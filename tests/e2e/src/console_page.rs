@@ -138,6 +138,32 @@ impl<'a> ConsolePage<'a> {
             .expect("read the close panel")
     }
 
+    /// Fills in the close code and reason and presses Close (if the page allows it).
+    pub async fn close_with(&self, code: &str, reason: &str) {
+        let code_input = self.element("close-code-input").await;
+        code_input.clear().await.expect("clear the code");
+        code_input.send_keys(code).await.expect("type the code");
+        let reason_input = self.element("close-reason-input").await;
+        reason_input.clear().await.expect("clear the reason");
+        reason_input
+            .send_keys(reason)
+            .await
+            .expect("type the reason");
+        let button = self.element("close-button").await;
+        if button.is_enabled().await.unwrap_or(false) {
+            button.click().await.expect("press Close");
+        }
+    }
+
+    /// The help line under the close code, which says why a code is refused.
+    pub async fn close_code_help(&self) -> String {
+        self.element("close-code-help")
+            .await
+            .text()
+            .await
+            .unwrap_or_default()
+    }
+
     /// The status in words, as shown.
     pub async fn status(&self) -> String {
         self.element("connection-status")

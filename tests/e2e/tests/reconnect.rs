@@ -91,3 +91,21 @@ async fn with_auto_reconnect_off_a_restart_is_explained_but_not_retried() {
     assert_eq!(page.status().await, "closed (1001)");
     browser.close().await;
 }
+
+#[tokio::test]
+async fn closing_with_a_chosen_code_reaches_the_server_and_comes_back() {
+    let server = Server::start();
+    let browser = Browser::start().await;
+    browser.goto(&server.page_url()).await;
+    let page = ConsolePage::ready(browser.client()).await;
+    page.connect().await;
+    page.wait_for_status("open").await;
+    page.close_with("1006", "").await;
+    let help = page.close_code_help().await;
+    assert!(help.contains("never sent"), "{help}");
+    page.close_with("4321", "drill").await;
+    let closed = page.wait_for_log("closed", "code 4321").await;
+    assert!(closed.text.contains("\"drill\""), "{closed:?}");
+    page.wait_for_status("closed").await;
+    browser.close().await;
+}
