@@ -17,6 +17,7 @@ use crate::cmd;
 use crate::page;
 use crate::paths;
 use crate::steps::{Error, Steps};
+use crate::tools;
 
 const IDLE_CONNECTIONS: u32 = 10_000;
 const ECHO_CONNECTIONS: u32 = 100;
@@ -63,17 +64,7 @@ fn node_ws() -> Result<PathBuf, Error> {
         eprintln!("npm ws: present in {}", prefix.display());
         return Ok(modules);
     }
-    if paths::which("npm").is_none() {
-        return Err("npm is missing: install Node.js and npm (on Debian: `sudo apt-get install nodejs npm`)".into());
-    }
-    std::fs::create_dir_all(&prefix)
-        .map_err(|e| format!("cannot create {}: {e}", prefix.display()))?;
-    cmd::run(
-        paths::command("npm")
-            .args(["install", "--no-audit", "--no-fund", "--prefix"])
-            .arg(&prefix)
-            .arg(format!("ws@{NODE_WS_VERSION}")),
-    )?;
+    tools::npm_install("node-ws", &format!("ws@{NODE_WS_VERSION}"))?;
     Ok(modules)
 }
 

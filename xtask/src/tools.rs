@@ -74,27 +74,33 @@ pub fn wasm_opt() -> Result<(), Error> {
         );
         return Ok(());
     }
-    if paths::which("npm").is_none() {
-        return Err(format!(
-            "npm is missing, and wasm-opt comes from the npm package binaryen@{BINARYEN_VERSION}: \
-             install Node.js and npm (on Debian: `sudo apt-get install nodejs npm`), then run this again"
-        ));
-    }
-    let prefix = paths::tools().join("binaryen");
-    std::fs::create_dir_all(&prefix)
-        .map_err(|err| format!("cannot create {}: {err}", prefix.display()))?;
-    cmd::run(
-        paths::command("npm")
-            .args(["install", "--no-audit", "--no-fund", "--prefix"])
-            .arg(&prefix)
-            .arg(format!("binaryen@{BINARYEN_VERSION}")),
-    )?;
+    npm_install("binaryen", &format!("binaryen@{BINARYEN_VERSION}"))?;
     match cmd::output(paths::command(&wasm_opt).arg("--version")) {
         Some(v) if v.contains(&format!("version {BINARYEN_VERSION}")) => Ok(()),
         other => Err(format!(
             "wasm-opt was installed but reports {other:?}, not version {BINARYEN_VERSION}"
         )),
     }
+}
+
+/// Installs the npm package `spec` into the tools folder `folder`; says how to get npm
+/// when it is missing.
+pub fn npm_install(folder: &str, spec: &str) -> Result<(), Error> {
+    if paths::which("npm").is_none() {
+        return Err(format!(
+            "npm is missing, and {spec} comes from the npm registry: install Node.js and npm \
+             (on Debian: `sudo apt-get install nodejs npm`), then run this again"
+        ));
+    }
+    let prefix = paths::tools().join(folder);
+    std::fs::create_dir_all(&prefix)
+        .map_err(|err| format!("cannot create {}: {err}", prefix.display()))?;
+    cmd::run(
+        paths::command("npm")
+            .args(["install", "--no-audit", "--no-fund", "--prefix"])
+            .arg(&prefix)
+            .arg(spec),
+    )
 }
 
 /// Headless Chromium with its driver, and nginx (the real proxy of the end-to-end

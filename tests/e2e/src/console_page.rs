@@ -37,6 +37,12 @@ impl<'a> ConsolePage<'a> {
         ConsolePage { client }
     }
 
+    /// Opens the page at `url` in `browser` and waits for the app to mount.
+    pub async fn open(browser: &'a crate::browser::Browser, url: &str) -> ConsolePage<'a> {
+        browser.goto(url).await;
+        ConsolePage::ready(browser.client()).await
+    }
+
     /// The target field's current value.
     pub async fn target(&self) -> String {
         self.element("target-input")

@@ -66,8 +66,7 @@ async fn the_browser_reports_each_close_the_companion_makes() {
 async fn a_server_restart_reaches_the_console_as_1001_going_away() {
     let server = Server::start();
     let browser = Browser::start().await;
-    browser.goto(&server.page_url()).await;
-    let page = ConsolePage::ready(browser.client()).await;
+    let page = ConsolePage::open(&browser, &server.page_url()).await;
     page.connect().await;
     page.wait_for_status("open").await;
 

@@ -9,8 +9,7 @@ use wsdoctor_e2e::server::Server;
 
 /// The user's story on a page at `page_url`, whose default target is its own `/ws`.
 async fn connect_send_hello_and_disconnect(browser: &Browser, page_url: &str, ws_url: &str) {
-    browser.goto(page_url).await;
-    let page = ConsolePage::ready(browser.client()).await;
+    let page = ConsolePage::open(browser, page_url).await;
     assert_eq!(
         page.target().await,
         ws_url,
@@ -74,8 +73,7 @@ async fn a_link_with_a_target_presets_the_field() {
 async fn an_invalid_target_gets_a_clear_message_and_no_connection() {
     let server = Server::start();
     let browser = Browser::start().await;
-    browser.goto(&server.page_url()).await;
-    let page = ConsolePage::ready(browser.client()).await;
+    let page = ConsolePage::open(&browser, &server.page_url()).await;
     page.set_target("not a url").await;
     page.connect().await;
     let refused = page.wait_for_log("refused", "could not connect").await;
@@ -99,8 +97,7 @@ async fn an_invalid_target_gets_a_clear_message_and_no_connection() {
 async fn a_second_tab_hides_the_page_and_the_log_shows_hidden_then_visible() {
     let server = Server::start();
     let browser = Browser::start().await;
-    browser.goto(&server.page_url()).await;
-    let page = ConsolePage::ready(browser.client()).await;
+    let page = ConsolePage::open(&browser, &server.page_url()).await;
     let first = browser.current_tab().await;
 
     browser.open_second_tab().await;
@@ -152,8 +149,7 @@ async fn the_page_is_cross_origin_isolated_so_timers_are_fine_grained() {
 async fn the_log_shows_the_network_going_offline_and_back() {
     let server = Server::start();
     let browser = Browser::start().await;
-    browser.goto(&server.page_url()).await;
-    let page = ConsolePage::ready(browser.client()).await;
+    let page = ConsolePage::open(&browser, &server.page_url()).await;
     let conditions = |offline: bool| {
         serde_json::json!({
             "offline": offline, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1

@@ -16,8 +16,7 @@ async fn under_a_flood_of_100000_messages_the_count_is_exact_and_the_log_bounded
     let server = Server::start();
     let flood = FloodServer::start(FLOOD).await;
     let browser = Browser::start().await;
-    browser.goto(&server.page_url()).await;
-    let page = ConsolePage::ready(browser.client()).await;
+    let page = ConsolePage::open(&browser, &server.page_url()).await;
     page.set_target(&flood.url()).await;
     page.connect().await;
 

@@ -13,8 +13,7 @@ async fn after_a_restart_with_1012_the_console_explains_it_and_reconnects() {
     let server = Server::start_with(None, &["--restart-code", "1012"]);
     let addr = server.addr();
     let browser = Browser::start().await;
-    browser.goto(&server.page_url()).await;
-    let page = ConsolePage::ready(browser.client()).await;
+    let page = ConsolePage::open(&browser, &server.page_url()).await;
     page.connect().await;
     page.wait_for_status("open").await;
 
@@ -55,8 +54,7 @@ async fn after_a_restart_with_1012_the_console_explains_it_and_reconnects() {
 async fn after_the_users_disconnect_the_console_does_not_reconnect() {
     let server = Server::start();
     let browser = Browser::start().await;
-    browser.goto(&server.page_url()).await;
-    let page = ConsolePage::ready(browser.client()).await;
+    let page = ConsolePage::open(&browser, &server.page_url()).await;
     page.connect().await;
     page.wait_for_status("open").await;
 
@@ -80,8 +78,7 @@ async fn after_the_users_disconnect_the_console_does_not_reconnect() {
 async fn with_auto_reconnect_off_a_restart_is_explained_but_not_retried() {
     let server = Server::start();
     let browser = Browser::start().await;
-    browser.goto(&server.page_url()).await;
-    let page = ConsolePage::ready(browser.client()).await;
+    let page = ConsolePage::open(&browser, &server.page_url()).await;
     page.set_auto_reconnect(false).await;
     page.connect().await;
     page.wait_for_status("open").await;
@@ -96,8 +93,7 @@ async fn with_auto_reconnect_off_a_restart_is_explained_but_not_retried() {
 async fn closing_with_a_chosen_code_reaches_the_server_and_comes_back() {
     let server = Server::start();
     let browser = Browser::start().await;
-    browser.goto(&server.page_url()).await;
-    let page = ConsolePage::ready(browser.client()).await;
+    let page = ConsolePage::open(&browser, &server.page_url()).await;
     page.connect().await;
     page.wait_for_status("open").await;
     page.close_with("1006", "").await;
