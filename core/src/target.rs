@@ -140,6 +140,27 @@ pub fn check_target(input: &str, page_is_https: bool) -> Result<String, TargetEr
     Ok(url.to_string())
 }
 
+/// Parses a comma-separated list of subprotocols (empty: none). Each must be an HTTP
+/// token (RFC 7230), as the `Sec-WebSocket-Protocol` header requires, and appear once.
+pub fn parse_subprotocols(text: &str) -> Result<Vec<String>, String> {
+    let mut protocols: Vec<String> = Vec::new();
+    for name in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let is_token = name
+            .chars()
+            .all(|c| c.is_ascii_graphic() && !"()<>@,;:\\\"/[]?={}".contains(c));
+        if !is_token {
+            return Err(format!(
+                "\"{name}\" is not a valid subprotocol name: use letters, digits and .-_~!#$%&'*+^`| only"
+            ));
+        }
+        if protocols.iter().any(|p| p == name) {
+            return Err(format!("the subprotocol \"{name}\" is listed twice"));
+        }
+        protocols.push(name.to_string());
+    }
+    Ok(protocols)
+}
+
 /// Splits `host[:port]`, where host may be a bracketed IPv6 address.
 fn split_host_port(host_port: &str) -> (&str, Option<&str>) {
     if host_port.starts_with('[') {
@@ -331,6 +352,26 @@ mod tests {
                 "{input:?}"
             );
         }
+    }
+
+    #[test]
+    fn subprotocols_are_tokens_listed_once() {
+        assert_eq!(parse_subprotocols(""), Ok(vec![]));
+        assert_eq!(
+            parse_subprotocols(" wsdoctor.v1 , graphql-transport-ws "),
+            Ok(vec![
+                "wsdoctor.v1".to_string(),
+                "graphql-transport-ws".to_string()
+            ])
+        );
+        assert!(
+            parse_subprotocols("chat room")
+                .unwrap_err()
+                .contains("not a valid")
+        );
+        assert!(parse_subprotocols("a/b").is_err());
+        assert!(parse_subprotocols("é").is_err());
+        assert!(parse_subprotocols("x, x").unwrap_err().contains("twice"));
     }
 
     #[test]

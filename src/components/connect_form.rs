@@ -13,11 +13,12 @@ pub fn ConnectForm(
 ) -> impl IntoView {
     let console = expect_context::<Console>();
     let target = RwSignal::new(initial_target);
+    let protocols = RwSignal::new(String::new());
     let status = console.status();
     let auto = console.auto_reconnect();
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
-        console.connect(&target.get_untracked());
+        console.connect(&target.get_untracked(), &protocols.get_untracked());
     };
     view! {
         <form class="connect-form" on:submit=on_submit>
@@ -43,6 +44,16 @@ pub fn ConnectForm(
                     "Disconnect"
                 </button>
             </div>
+            <label for="protocols-input">"Subprotocols (optional, comma-separated)"</label>
+            <input
+                id="protocols-input"
+                data-testid="protocols-input"
+                type="text"
+                autocomplete="off"
+                spellcheck="false"
+                placeholder="e.g. wsdoctor.v1, graphql-transport-ws"
+                bind:value=protocols
+            />
             <label class="switch">
                 <input
                     type="checkbox"

@@ -13,7 +13,7 @@ use wsdoctor_core::diagnosis::{CloseContext, Finding, diagnose};
 use wsdoctor_core::event_log::{ConnId, EventLog, LogEvent, MessageSummary};
 use wsdoctor_core::reconnect_policy::ReconnectPolicy;
 use wsdoctor_core::supervisor::{Attempt, Command, Input, State, Supervisor, TimerId};
-use wsdoctor_core::target::check_target;
+use wsdoctor_core::target::{check_target, parse_subprotocols};
 use wsdoctor_core::{Millis, close_code};
 
 use super::page::page_is_https;
@@ -144,6 +144,7 @@ pub struct Console {
     last_close: RwSignal<Option<CloseExplanation>>,
     history: RwSignal<Vec<Attempt>>,
     auto_reconnect: RwSignal<bool>,
+    protocols: StoredValue<Vec<String>>,
     supervisor: StoredValue<Supervisor>,
     runtime: StoredValue<Runtime, LocalStorage>,
 }
@@ -158,6 +159,7 @@ impl Console {
             last_close: RwSignal::new(None),
             history: RwSignal::new(Vec::new()),
             auto_reconnect: RwSignal::new(true),
+            protocols: StoredValue::new(Vec::new()),
             supervisor: StoredValue::new(Supervisor::new(
                 ReconnectPolicy::recommended(),
                 None,
@@ -204,8 +206,14 @@ impl Console {
 
     /// Opens a connection to `target`, replacing any current one. A target that is not a
     /// usable WebSocket URL is refused with a message saying why, before any socket exists.
-    pub fn connect(&self, target: &str) {
+    /// `protocols`: the subprotocols to ask for, comma-separated (empty: none).
+    pub fn connect(&self, target: &str, protocols: &str) {
         let url = target.trim().to_string();
+        let protocols = match parse_subprotocols(protocols) {
+            Ok(protocols) => protocols,
+            Err(message) => return self.record(None, LogEvent::Refused { message }),
+        };
+        self.protocols.set_value(protocols);
         if let Err(err) = check_target(&url, page_is_https()) {
             self.record(None, LogEvent::Connecting { url });
             self.record(
@@ -386,7 +394,10 @@ impl Console {
             },
         );
         let console = *self;
-        match Socket::open(url, &[], move |event| console.on_socket_event(conn, event)) {
+        let protocols = self.protocols.get_value();
+        match Socket::open(url, &protocols, move |event| {
+            console.on_socket_event(conn, event)
+        }) {
             Ok(socket) => self.runtime.update_value(|rt| {
                 rt.sockets.insert(conn, socket);
                 rt.facts.insert(conn, SocketFacts::default());

@@ -60,6 +60,16 @@ impl<'a> ConsolePage<'a> {
         input.send_keys(url).await.expect("type the target");
     }
 
+    /// Fills in the subprotocols field.
+    pub async fn set_subprotocols(&self, protocols: &str) {
+        let input = self.element("protocols-input").await;
+        input.clear().await.expect("clear the subprotocols");
+        input
+            .send_keys(protocols)
+            .await
+            .expect("type the subprotocols");
+    }
+
     /// Presses Connect.
     pub async fn connect(&self) {
         self.click("connect-button").await;

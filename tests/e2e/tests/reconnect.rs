@@ -105,3 +105,34 @@ async fn closing_with_a_chosen_code_reaches_the_server_and_comes_back() {
     page.wait_for_status("closed").await;
     browser.close().await;
 }
+
+#[tokio::test]
+async fn after_an_abort_without_close_frame_the_console_sees_1006_and_reconnects() {
+    let server = Server::start();
+    let browser = Browser::start().await;
+    let page = ConsolePage::open(&browser, &server.page_url()).await;
+    page.set_subprotocols("wsdoctor.v1").await;
+    page.connect().await;
+    page.wait_for_log("opened", "subprotocol: wsdoctor.v1")
+        .await;
+    page.send(r#"{"type":"abort"}"#).await;
+    let closed = page.wait_for_log("closed", "code 1006").await;
+    assert!(closed.text.contains("wasClean false"), "{closed:?}");
+    // The server is still there: a retry within the first backoff step opens again.
+    let mut codes = Vec::new();
+    for _ in 0..60 {
+        codes = page.timeline_codes().await;
+        if codes.last().map(String::as_str) == Some("open") && codes.len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(codes.first().map(String::as_str), Some("1006"), "{codes:?}");
+    assert_eq!(codes.last().map(String::as_str), Some("open"), "{codes:?}");
+    assert!(
+        page.close_panel_text()
+            .await
+            .contains("1006 Abnormal Closure")
+    );
+    browser.close().await;
+}
