@@ -24,3 +24,18 @@ fn mounted_app_shows_title_tagline_and_version() {
         Some(env!("CARGO_PKG_VERSION"))
     );
 }
+
+#[wasm_bindgen_test]
+fn the_reconnect_preview_lists_eight_growing_waits() {
+    leptos::mount::mount_to_body(wsdoctor::components::App);
+    let preview = text_of("reconnect-preview").expect("the preview is shown");
+    let waits: Vec<&str> = preview
+        .split(": ")
+        .nth(1)
+        .unwrap_or("")
+        .split(", ")
+        .collect();
+    assert_eq!(waits.len(), 8, "{preview}");
+    assert!(waits[0].starts_with("1 s"), "{preview}");
+    assert!(waits[7].starts_with("30 s"), "{preview}");
+}

@@ -16,6 +16,18 @@ pub fn ConnectForm(
     let protocols = RwSignal::new(String::new());
     let status = console.status();
     let auto = console.auto_reconnect();
+    let preview = console
+        .reconnect_preview(8, 0x5eed)
+        .into_iter()
+        .map(|(ceiling, example)| {
+            format!(
+                "{:.0} s ({:.1} s)",
+                ceiling as f64 / 1000.0,
+                example as f64 / 1000.0
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         console.connect(&target.get_untracked(), &protocols.get_untracked());
@@ -63,6 +75,12 @@ pub fn ConnectForm(
                 />
                 " Reconnect automatically (backoff 1 s doubling to 30 s, with jitter; never after a final code such as 1000 or 1008)"
             </label>
+            <Show when=move || auto.get()>
+                <p class="muted" data-testid="reconnect-preview">
+                    "Waits before retries 1-8 (up to; one example with jitter): "
+                    {preview.clone()}
+                </p>
+            </Show>
             <p class="status" role="status">
                 "Status: "
                 <span

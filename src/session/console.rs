@@ -194,6 +194,18 @@ impl Console {
         self.auto_reconnect.read_only()
     }
 
+    /// The next `count` waits of the reconnect policy: (ceiling, one jittered example) in
+    /// ms, so the user sees what auto-reconnect will do before it happens.
+    pub fn reconnect_preview(&self, count: usize, seed: u64) -> Vec<(u64, u64)> {
+        let policy = ReconnectPolicy::recommended();
+        policy
+            .preview(seed, count)
+            .into_iter()
+            .enumerate()
+            .map(|(attempt, example)| (policy.ceiling_ms(attempt as u32), example))
+            .collect()
+    }
+
     /// Turns auto-reconnect on or off (takes effect at the next close).
     pub fn set_auto_reconnect(&self, on: bool) {
         self.auto_reconnect.set(on);
