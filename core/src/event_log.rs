@@ -255,6 +255,17 @@ pub struct LogEntry {
     pub event: LogEvent,
 }
 
+impl LogEntry {
+    /// Whether the entry matches a filter: its kind or its text contains `query`, in any
+    /// case. An empty query matches everything.
+    pub fn matches(&self, query: &str) -> bool {
+        let query = query.trim().to_lowercase();
+        query.is_empty()
+            || self.event.kind().contains(&query)
+            || self.event.to_string().to_lowercase().contains(&query)
+    }
+}
+
 /// The newest entries, up to a capacity, and a count of the older ones let go.
 #[derive(Clone, Debug, PartialEq)]
 pub struct EventLog {
@@ -362,6 +373,24 @@ mod tests {
         assert_eq!(log.sent(), 1);
         assert_eq!(log.entries().len(), 10);
         assert_eq!(log.dropped(), 100_001 - 10);
+    }
+
+    #[test]
+    fn a_filter_matches_kind_or_text_in_any_case() {
+        let mut log = EventLog::new(10);
+        log.push(
+            0.0,
+            None,
+            LogEvent::Received(MessageSummary::text("Hello Beta")),
+        );
+        log.push(1.0, None, LogEvent::Sent(MessageSummary::text("alpha")));
+        log.push(2.0, None, LogEvent::PageHidden);
+        let kept = |q: &str| log.entries().filter(|e| e.matches(q)).count();
+        assert_eq!(kept(""), 3);
+        assert_eq!(kept("beta"), 1);
+        assert_eq!(kept("SENT"), 1);
+        assert_eq!(kept("page-hidden"), 1);
+        assert_eq!(kept("nothing like it"), 0);
     }
 
     #[test]

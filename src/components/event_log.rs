@@ -10,17 +10,51 @@ use crate::session::Console;
 pub fn EventLogView() -> impl IntoView {
     let console = expect_context::<Console>();
     let log = console.log();
-    let entries = move || log.with(|log| log.entries().cloned().collect::<Vec<_>>());
+    let query = RwSignal::new(String::new());
+    // While paused, the view shows a frozen copy; the log itself keeps counting.
+    let frozen: RwSignal<Option<Vec<LogEntry>>> = RwSignal::new(None);
+    let entries = move || {
+        let query = query.get();
+        let shown = match frozen.get() {
+            Some(entries) => entries,
+            None => log.with(|log| log.entries().cloned().collect::<Vec<_>>()),
+        };
+        shown
+            .into_iter()
+            .filter(|entry| entry.matches(&query))
+            .collect::<Vec<_>>()
+    };
+    let toggle_pause = move |_| {
+        if frozen.with_untracked(Option::is_some) {
+            frozen.set(None);
+        } else {
+            frozen.set(Some(
+                log.with_untracked(|log| log.entries().cloned().collect()),
+            ));
+        }
+    };
     let dropped = move || log.with(|log| log.dropped());
     let counts = move || log.with(|log| (log.received(), log.sent()));
     view! {
         <div class="event-log">
             <div class="row log-header">
                 <h3 id="log-heading">"Event log"</h3>
-                <button type="button" data-testid="clear-log" on:click=move |_| console.clear_log()>
-                    "Clear"
-                </button>
+                <div class="row">
+                    <button
+                        type="button"
+                        data-testid="pause-log"
+                        aria-pressed=move || frozen.with(Option::is_some).to_string()
+                        on:click=toggle_pause
+                    >
+                        {move || if frozen.with(Option::is_some) { "Resume" } else { "Pause" }}
+                    </button>
+                    <button type="button" data-testid="clear-log" on:click=move |_| console.clear_log()>
+                        "Clear"
+                    </button>
+                </div>
             </div>
+            <label for="log-filter">"Filter (kind or text)"</label>
+            <input id="log-filter" data-testid="log-filter" type="search" bind:value=query />
             <p class="muted" aria-live="off">
                 "Received " <span data-testid="received-count">{move || counts().0}</span>
                 " messages, sent " <span data-testid="sent-count">{move || counts().1}</span>
@@ -53,9 +87,16 @@ fn LogLine(
         .conn
         .map(|c| c.to_string())
         .unwrap_or_else(|| "page".into());
+    let direction = match kind {
+        "sent" => "↑ ",
+        "received" => "↓ ",
+        _ => "",
+    };
     view! {
         <li data-testid="log-entry" data-kind=kind class=format!("log-{kind}")>
             <span class="time">{format!("{:.3} s", entry.at / 1000.0)}</span>
+            " "
+            <span class="direction" aria-hidden="true">{direction}</span>
             " "
             <span class="conn">{conn}</span>
             " "

@@ -70,6 +70,23 @@ impl<'a> ConsolePage<'a> {
             .expect("type the subprotocols");
     }
 
+    /// Types a filter for the log.
+    pub async fn filter_log(&self, query: &str) {
+        let input = self.element("log-filter").await;
+        input.clear().await.expect("clear the filter");
+        // WebDriver's clear fires no `input` event: type a space and erase it (Backspace),
+        // so the page sees the new value even when it is empty.
+        input
+            .send_keys(&format!("{query} \u{E003}"))
+            .await
+            .expect("type the filter");
+    }
+
+    /// Presses Pause (or Resume) on the log.
+    pub async fn toggle_log_pause(&self) {
+        self.click("pause-log").await;
+    }
+
     /// Presses Connect.
     pub async fn connect(&self) {
         self.click("connect-button").await;

@@ -166,3 +166,47 @@ async fn the_log_shows_the_network_going_offline_and_back() {
     page.wait_for_log("online", "network online").await;
     browser.close().await;
 }
+
+#[tokio::test]
+async fn the_log_can_be_filtered_and_paused_while_counting_goes_on() {
+    let server = Server::start();
+    let browser = Browser::start().await;
+    let page = ConsolePage::open(&browser, &server.page_url()).await;
+    page.connect().await;
+    page.wait_for_status("open").await;
+    page.send("alpha").await;
+    page.send("beta").await;
+    page.wait_for_log("received", "beta").await;
+
+    page.filter_log("beta").await;
+    let mut lines = page.log().await;
+    for _ in 0..20 {
+        if lines.len() == 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        lines = page.log().await;
+    }
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(lines.iter().all(|l| l.text.contains("beta")), "{lines:?}");
+    page.filter_log("").await;
+
+    page.toggle_log_pause().await;
+    page.send("gamma").await;
+    let mut counted = 0;
+    for _ in 0..30 {
+        counted = page.received_count().await;
+        if counted == 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(counted, 3, "counting goes on while paused");
+    assert!(
+        !page.log().await.iter().any(|l| l.text.contains("gamma")),
+        "the paused view does not move"
+    );
+    page.toggle_log_pause().await;
+    page.wait_for_log("received", "gamma").await;
+    browser.close().await;
+}
