@@ -137,38 +137,26 @@ impl<'a> ConsolePage<'a> {
 
     /// How many rows the table of attempts has.
     pub async fn attempt_rows(&self) -> usize {
-        self.client
-            .find_all(Locator::Css(&by_id("attempt-row")))
-            .await
-            .map_or(0, |rows| rows.len())
+        self.count("attempt-row").await
     }
 
     /// The received-messages counter, as shown.
     pub async fn received_count(&self) -> u64 {
-        self.element("received-count")
+        self.text("received-count")
             .await
-            .text()
-            .await
-            .ok()
-            .and_then(|t| t.trim().parse().ok())
+            .trim()
+            .parse()
             .unwrap_or(0)
     }
 
     /// How many lines the log holds.
     pub async fn log_len(&self) -> usize {
-        self.client
-            .find_all(Locator::Css(&by_id("log-entry")))
-            .await
-            .map_or(0, |entries| entries.len())
+        self.count("log-entry").await
     }
 
     /// The text of the "Why it closed" panel.
     pub async fn close_panel_text(&self) -> String {
-        self.element("close-panel")
-            .await
-            .text()
-            .await
-            .expect("read the close panel")
+        self.text("close-panel").await
     }
 
     /// Fills in the close code and reason and presses Close (if the page allows it).
@@ -199,11 +187,7 @@ impl<'a> ConsolePage<'a> {
 
     /// The status in words, as shown.
     pub async fn status(&self) -> String {
-        self.element("connection-status")
-            .await
-            .text()
-            .await
-            .expect("read the status")
+        self.text("connection-status").await
     }
 
     /// Waits until the status's stable name (`open`, `closed`, ...) is `wanted`.
@@ -268,6 +252,23 @@ impl<'a> ConsolePage<'a> {
             }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
+    }
+
+    /// The text of the element with `test_id`.
+    async fn text(&self, test_id: &str) -> String {
+        self.element(test_id)
+            .await
+            .text()
+            .await
+            .unwrap_or_else(|e| panic!("cannot read [data-testid={test_id}]: {e}"))
+    }
+
+    /// How many elements have `test_id`.
+    async fn count(&self, test_id: &str) -> usize {
+        self.client
+            .find_all(Locator::Css(&by_id(test_id)))
+            .await
+            .map_or(0, |found| found.len())
     }
 
     async fn element(&self, test_id: &str) -> fantoccini::elements::Element {
