@@ -4,7 +4,9 @@
 //! - memory: wsdoctor-server's resident set with 10,000 idle WebSockets (goal ≤ 100 MB);
 //! - echo: messages/s and p50/p99 latency with 100 connections × 20-byte messages, closed
 //!   loop, against wsdoctor-server and against a Node `ws` echo server in the same run,
-//!   reported as a ratio.
+//!   reported as a ratio;
+//! - the page under a flood of 100,000 messages next to a raw-JavaScript counter
+//!   (`bench_page`).
 //!
 //! Every process here is started by this file, bound to 127.0.0.1, and stopped by it;
 //! each load is bounded in count and time.
@@ -13,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::bench_page;
 use crate::cmd;
 use crate::page;
 use crate::paths;
@@ -29,6 +32,12 @@ const NODE_WS_VERSION: &str = "8";
 pub fn run() -> Result<(), Error> {
     let mut steps = Steps::new();
     let node_ws = steps.require("npm ws (reference server)", node_ws)?;
+    let programs = steps.require("chromium, chromedriver", tools::browser_and_proxy)?;
+    steps.require("wasm32 target", tools::wasm32_target)?;
+    steps.require("wasm-bindgen-cli", tools::wasm_bindgen_cli)?;
+    steps.require("trunk", tools::trunk)?;
+    steps.require("wasm-opt", tools::wasm_opt)?;
+    let dist = steps.require("build the page (trunk, wasm-release)", page::build)?;
     let server_bin = steps.require("build wsdoctor-server (release)", || {
         page::build_server(true)
     })?;
@@ -49,7 +58,10 @@ pub fn run() -> Result<(), Error> {
         let server = Running::node(&node_ws)?;
         echo(&bench_bin, &server)
     })?;
-    let report = report(&idle, &node_idle, &ours, &theirs);
+    let flood = steps.require("the page under a flood, next to a raw JS counter", || {
+        bench_page::run(&server_bin, &dist, &programs)
+    })?;
+    let report = report(&idle, &node_idle, &ours, &theirs) + &bench_page::report(&flood);
     let path = paths::root().join("docs").join("PERFORMANCE.md");
     std::fs::write(&path, &report).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     eprintln!("\n{report}\nwritten to {}", path.display());

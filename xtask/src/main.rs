@@ -5,6 +5,7 @@
 //! xtask has no dependencies of its own: it must compile in seconds on a fresh machine.
 
 mod bench;
+mod bench_page;
 mod cmd;
 mod page;
 mod paths;
@@ -26,7 +27,8 @@ Commands:
                              tests, browser tests in headless Chromium, the page build,
                              end-to-end tests (Chromium, wsdoctor-server, nginx)
   bench                      server memory with 10,000 idle connections, echo speed
-                             against Node `ws`; writes docs/PERFORMANCE.md
+                             against Node `ws`, the page under a flood next to a raw
+                             JavaScript counter; writes docs/PERFORMANCE.md
 ";
 
 fn main() -> ExitCode {
