@@ -7,11 +7,14 @@
 use std::collections::VecDeque;
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
+
 use crate::Millis;
 
 /// Identifies one browser socket. A new connection gets a new id, so a late event of a
 /// replaced socket is never mistaken for one of the current socket.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct ConnId(pub u32);
 
 impl fmt::Display for ConnId {
@@ -26,7 +29,7 @@ pub const PREVIEW_CHARS: usize = 120;
 pub const PREVIEW_BYTES: usize = 32;
 
 /// A message as the log keeps it: its kind, its size and the start of its content.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageSummary {
     /// Whether the frame was binary (otherwise text).
     pub binary: bool,
@@ -75,7 +78,8 @@ impl fmt::Display for MessageSummary {
 }
 
 /// One thing that happened, in the words the log shows.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum LogEvent {
     /// The user asked to connect; the browser is opening the socket.
     Connecting {
@@ -136,8 +140,10 @@ pub enum LogEvent {
         persisted: bool,
     },
     /// The browser froze the page (Chromium's `freeze`).
+    #[serde(rename = "page-frozen")]
     Frozen,
     /// The browser resumed the frozen page.
+    #[serde(rename = "page-resumed")]
     Resumed,
     /// The browser reported the network gone.
     Offline,
@@ -147,6 +153,16 @@ pub enum LogEvent {
     ClockJump {
         /// By how much, in ms.
         by_ms: u64,
+    },
+    /// The page was reloaded; the entries before this one were saved by the earlier visit.
+    Restored {
+        /// How many entries were restored.
+        entries: usize,
+    },
+    /// Something the page noted for the user (settings applied, saved state ignored, ...).
+    Note {
+        /// What.
+        message: String,
     },
 }
 
@@ -172,6 +188,19 @@ impl LogEvent {
             LogEvent::Offline => "offline",
             LogEvent::Online => "online",
             LogEvent::ClockJump { .. } => "clock-jump",
+            LogEvent::Restored { .. } => "restored",
+            LogEvent::Note { .. } => "note",
+        }
+    }
+
+    /// The same event with secrets in a target's query string masked (see
+    /// `target::mask_secrets`), for the screen and for exports.
+    pub fn masked(&self) -> LogEvent {
+        match self {
+            LogEvent::Connecting { url } => LogEvent::Connecting {
+                url: crate::target::mask_secrets(url),
+            },
+            other => other.clone(),
         }
     }
 }
@@ -238,12 +267,17 @@ impl fmt::Display for LogEvent {
                 "clock jumped {:.1} s: the machine slept or the page was suspended",
                 *by_ms as f64 / 1000.0
             ),
+            LogEvent::Restored { entries } => write!(
+                f,
+                "page reloaded: the {entries} entries above are from the previous visit"
+            ),
+            LogEvent::Note { message } => write!(f, "{message}"),
         }
     }
 }
 
 /// One line of the log.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LogEntry {
     /// A number that orders entries, unique within one log.
     pub seq: u64,
@@ -263,6 +297,39 @@ impl LogEntry {
         query.is_empty()
             || self.event.kind().contains(&query)
             || self.event.to_string().to_lowercase().contains(&query)
+    }
+}
+
+/// One exported line: the entry's fields, its event's fields, and the text as shown.
+#[derive(Serialize)]
+struct ExportLine<'a> {
+    seq: u64,
+    at_ms: Millis,
+    conn: Option<ConnId>,
+    #[serde(flatten)]
+    event: &'a LogEvent,
+    text: String,
+}
+
+impl LogEntry {
+    /// The entry as one line of JSON (no newline), secrets masked unless `show_secrets`.
+    pub fn to_json_line(&self, show_secrets: bool) -> String {
+        let masked;
+        let event = if show_secrets {
+            &self.event
+        } else {
+            masked = self.event.masked();
+            &masked
+        };
+        let line = ExportLine {
+            seq: self.seq,
+            at_ms: (self.at * 1000.0).round() / 1000.0,
+            conn: self.conn,
+            event,
+            text: event.to_string(),
+        };
+        serde_json::to_string(&line)
+            .unwrap_or_else(|err| format!("{{\"seq\":{},\"error\":\"{err}\"}}", self.seq))
     }
 }
 
@@ -328,6 +395,39 @@ impl EventLog {
     /// Messages sent since the log started or was cleared, kept or not.
     pub fn sent(&self) -> u64 {
         self.sent
+    }
+
+    /// The kept entries as JSON lines (one object per line, oldest first), secrets
+    /// masked unless `show_secrets`: the log's export.
+    pub fn to_json_lines(&self, show_secrets: bool) -> String {
+        let mut out = String::new();
+        for entry in &self.entries {
+            out.push_str(&entry.to_json_line(show_secrets));
+            out.push('\n');
+        }
+        out
+    }
+
+    /// Puts back entries saved by an earlier visit (oldest first, times already moved to
+    /// this page's clock) before the current ones, and marks where they end. Entries
+    /// beyond the capacity are let go, oldest first.
+    pub fn restore(&mut self, saved: Vec<LogEntry>, restored_at: Millis) {
+        if saved.is_empty() {
+            return;
+        }
+        let count = saved.len();
+        let counts = (self.received, self.sent);
+        let current: Vec<LogEntry> = self.entries.drain(..).collect();
+        self.next_seq = 0;
+        for entry in saved {
+            self.push(entry.at, entry.conn, entry.event);
+        }
+        self.push(restored_at, None, LogEvent::Restored { entries: count });
+        // The counts are this visit's: restored messages were counted by the earlier one.
+        (self.received, self.sent) = (counts.0, counts.1);
+        for entry in current {
+            self.push(entry.at, entry.conn, entry.event);
+        }
     }
 
     /// Empties the log (the counts too).
@@ -451,6 +551,129 @@ mod tests {
         assert_eq!(
             opened.to_string(),
             "opened (subprotocol: none, extensions: permessage-deflate)"
+        );
+    }
+
+    fn every_kind_of_event() -> Vec<LogEvent> {
+        vec![
+            LogEvent::Connecting {
+                url: "ws://a/?token=t".into(),
+            },
+            LogEvent::Refused {
+                message: "m".into(),
+            },
+            LogEvent::Opened {
+                protocol: "p".into(),
+                extensions: String::new(),
+            },
+            LogEvent::Sent(MessageSummary::text("hi")),
+            LogEvent::Received(MessageSummary::binary(&[0xde, 0xad])),
+            LogEvent::SendFailed {
+                message: "m".into(),
+            },
+            LogEvent::Closing {
+                code: 1000,
+                reason: "r".into(),
+            },
+            LogEvent::Closed {
+                code: 1006,
+                reason: String::new(),
+                was_clean: false,
+            },
+            LogEvent::Error,
+            LogEvent::PageHidden,
+            LogEvent::PageVisible,
+            LogEvent::PageHide { persisted: true },
+            LogEvent::PageShow { persisted: false },
+            LogEvent::Frozen,
+            LogEvent::Resumed,
+            LogEvent::Offline,
+            LogEvent::Online,
+            LogEvent::ClockJump { by_ms: 5000 },
+            LogEvent::Restored { entries: 3 },
+            LogEvent::Note {
+                message: "n".into(),
+            },
+        ]
+    }
+
+    #[test]
+    fn every_event_round_trips_through_json_under_its_kind() {
+        for event in every_kind_of_event() {
+            let json = serde_json::to_value(&event).unwrap();
+            assert_eq!(json["kind"], event.kind(), "{json}");
+            let back: LogEvent = serde_json::from_value(json).unwrap();
+            assert_eq!(back, event);
+        }
+    }
+
+    #[test]
+    fn the_export_is_one_json_object_per_line_with_secrets_masked() {
+        let mut log = EventLog::new(100);
+        for (i, event) in every_kind_of_event().into_iter().enumerate() {
+            log.push(i as f64 * 1.5, Some(ConnId(2)), event);
+        }
+        let export = log.to_json_lines(false);
+        let lines: Vec<serde_json::Value> = export
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines.len(), every_kind_of_event().len());
+        assert_eq!(lines[0]["kind"], "connecting");
+        assert_eq!(lines[0]["url"], "ws://a/?token=••••");
+        assert_eq!(lines[0]["conn"], 2);
+        assert_eq!(lines[1]["at_ms"], 1.5);
+        assert_eq!(lines[3]["bytes"], 2);
+        assert_eq!(lines[4]["preview"], "de ad");
+        assert_eq!(
+            lines[7]["text"],
+            "closed: code 1006, reason \"\", wasClean false"
+        );
+        assert!(!export.contains("token=t"));
+        assert!(
+            log.to_json_lines(true).contains("token=t"),
+            "shown when asked"
+        );
+    }
+
+    #[test]
+    fn restored_entries_come_first_with_a_marker_and_the_bound_holds() {
+        let mut earlier = EventLog::new(5);
+        for i in 0..3 {
+            earlier.push(
+                f64::from(i),
+                None,
+                LogEvent::Note {
+                    message: format!("old {i}"),
+                },
+            );
+        }
+        earlier.push(3.0, None, LogEvent::Received(MessageSummary::text("old 3")));
+        let mut log = EventLog::new(5);
+        log.push(
+            100.0,
+            None,
+            LogEvent::Note {
+                message: "new".into(),
+            },
+        );
+        log.restore(earlier.entries().cloned().collect(), 50.0);
+        let texts: Vec<String> = log.entries().map(|e| e.event.to_string()).collect();
+        assert_eq!(
+            texts,
+            [
+                "old 1",
+                "old 2",
+                "received text, 5 B: old 3",
+                "page reloaded: the 4 entries above are from the previous visit",
+                "new"
+            ]
+        );
+        assert_eq!(log.received(), 0, "restored entries are not counted again");
+        let seqs: Vec<u64> = log.entries().map(|e| e.seq).collect();
+        assert!(
+            seqs.windows(2).all(|w| w[0] < w[1]),
+            "unique, ordered: {seqs:?}"
         );
     }
 }

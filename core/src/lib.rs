@@ -10,9 +10,14 @@
 pub mod close_code;
 pub mod diagnosis;
 pub mod event_log;
+pub mod hex;
+pub mod live_metrics;
+pub mod page_marks;
 pub mod protocol;
 pub mod random;
 pub mod reconnect_policy;
+pub mod saved;
+pub mod settings;
 pub mod supervisor;
 pub mod target;
 

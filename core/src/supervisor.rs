@@ -8,6 +8,8 @@
 //! connection (or generation) they belong to, so a stale timer does nothing; and the
 //! heartbeat has a deadline, so a half-open connection is detected.
 
+use serde::{Deserialize, Serialize};
+
 use crate::Millis;
 use crate::event_log::ConnId;
 use crate::random::SeededRandom;
@@ -145,7 +147,7 @@ pub enum State {
 }
 
 /// One connection attempt, for the reconnection history.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Attempt {
     /// The socket.
     pub conn: ConnId,
@@ -203,6 +205,41 @@ impl Supervisor {
     /// the next close.
     pub fn set_policy(&mut self, policy: ReconnectPolicy) {
         self.policy = policy;
+    }
+
+    /// Replaces the heartbeat (`None`: none). On an open connection the new one starts
+    /// now; the returned commands carry that out.
+    pub fn set_heartbeat(&mut self, heartbeat: Option<Heartbeat>) -> Vec<Command> {
+        let mut out = Vec::new();
+        if self.heartbeat == heartbeat {
+            return out;
+        }
+        self.heartbeat = heartbeat;
+        if let State::Open { conn, .. } = self.state {
+            out.push(Command::CancelTimer(TimerId::Heartbeat(conn)));
+            if let Some(seq) = self.awaiting_answer.take() {
+                out.push(Command::CancelTimer(TimerId::HeartbeatDeadline(conn, seq)));
+            }
+            if let Some(heartbeat) = &self.heartbeat {
+                out.push(Command::StartTimer {
+                    id: TimerId::Heartbeat(conn),
+                    after_ms: heartbeat.every_ms,
+                });
+            }
+        }
+        out
+    }
+
+    /// Puts back the history of an earlier visit of the page (times already moved to
+    /// this page's clock), before anything else happens. New connections get ids after
+    /// the restored ones, so the log never mixes them up.
+    pub fn restore_history(&mut self, mut history: Vec<Attempt>) {
+        if history.len() > MAX_HISTORY {
+            history.drain(..history.len() - MAX_HISTORY);
+        }
+        let highest = history.iter().map(|a| a.conn.0).max().unwrap_or(0);
+        self.next_conn = self.next_conn.max(highest.saturating_add(1));
+        self.history = history;
     }
 
     /// The policy in force.
@@ -862,5 +899,61 @@ mod tests {
         assert_eq!(attempt.code, Some(1001));
         assert_eq!(attempt.reason, "restart");
         assert_eq!(attempt.next_delay_ms, Some(delay));
+    }
+
+    #[test]
+    fn a_heartbeat_turned_on_while_open_starts_now_and_off_stops_it() {
+        let mut sup = Supervisor::new(policy(), None, 1);
+        connected(&mut sup, 0.0);
+        let hb = Heartbeat {
+            every_ms: 5_000,
+            deadline_ms: 1_000,
+            payload: "hb {seq}".into(),
+        };
+        let out = sup.set_heartbeat(Some(hb.clone()));
+        assert!(out.contains(&Command::StartTimer {
+            id: TimerId::Heartbeat(ConnId(1)),
+            after_ms: 5_000
+        }));
+        assert!(
+            sup.set_heartbeat(Some(hb)).is_empty(),
+            "no change, no commands"
+        );
+        let out = sup.handle(5_010.0, Input::Timer(TimerId::Heartbeat(ConnId(1))));
+        assert!(out.contains(&Command::Send {
+            conn: ConnId(1),
+            payload: "hb 1".into()
+        }));
+        let out = sup.set_heartbeat(None);
+        assert!(out.contains(&Command::CancelTimer(TimerId::Heartbeat(ConnId(1)))));
+        assert!(
+            out.contains(&Command::CancelTimer(TimerId::HeartbeatDeadline(
+                ConnId(1),
+                1
+            )))
+        );
+        assert!(
+            sup.handle(10_010.0, Input::Timer(TimerId::Heartbeat(ConnId(1))))
+                .is_empty(),
+            "a heartbeat timer that fires after the heartbeat was turned off sends nothing"
+        );
+    }
+
+    #[test]
+    fn restored_history_keeps_its_ids_and_new_connections_follow_them() {
+        let mut sup = Supervisor::new(policy(), None, 1);
+        let old = Attempt {
+            conn: ConnId(7),
+            started: -60_000.0,
+            opened: Some(-59_990.0),
+            ended: Some(-1_000.0),
+            code: Some(1006),
+            reason: String::new(),
+            next_delay_ms: None,
+        };
+        sup.restore_history(vec![old.clone()]);
+        assert_eq!(connected(&mut sup, 0.0), ConnId(8));
+        assert_eq!(sup.history()[0], old);
+        assert_eq!(sup.history().len(), 2);
     }
 }

@@ -216,6 +216,85 @@ pub fn default_target(page_scheme: &str, page_host: &str) -> Option<String> {
     Some(format!("{ws_scheme}://{host}{COMPANION_PATH}"))
 }
 
+/// What a masked secret shows instead of its value.
+pub const MASK: &str = "••••";
+
+/// Query parameter names (or parts of names) that carry secrets.
+const SECRET_NAMES: &[&str] = &[
+    "token",
+    "key",
+    "secret",
+    "pass",
+    "pwd",
+    "auth",
+    "sig",
+    "session",
+    "jwt",
+    "credential",
+    "code",
+    "ticket",
+    "bearer",
+];
+
+/// Whether a query parameter called `name` likely carries a secret.
+pub fn is_secret_name(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    SECRET_NAMES.iter().any(|secret| name.contains(secret))
+}
+
+/// The URL with the values of secret-looking query parameters (tokens, keys, passwords,
+/// signatures, ...) and any user:password part replaced by `MASK`, for the screen,
+/// exports and reports. Other text is returned unchanged.
+pub fn mask_secrets(url: &str) -> String {
+    let (before_fragment, fragment) = match url.find('#') {
+        Some(at) => url.split_at(at),
+        None => (url, ""),
+    };
+    let (base, query) = match before_fragment.find('?') {
+        Some(at) => (&before_fragment[..at], Some(&before_fragment[at + 1..])),
+        None => (before_fragment, None),
+    };
+    let mut out = mask_userinfo(base);
+    if let Some(query) = query {
+        out.push('?');
+        let masked: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((name, value)) if is_secret_name(name) && !value.is_empty() => {
+                    format!("{name}={MASK}")
+                }
+                _ => pair.to_string(),
+            })
+            .collect();
+        out.push_str(&masked.join("&"));
+    }
+    out.push_str(fragment);
+    out
+}
+
+/// `scheme://user:password@host/...` becomes `scheme://user:••••@host/...`.
+fn mask_userinfo(base: &str) -> String {
+    let Some(scheme_end) = base.find("://") else {
+        return base.to_string();
+    };
+    let authority_start = scheme_end + 3;
+    let authority_end = base[authority_start..]
+        .find('/')
+        .map_or(base.len(), |at| authority_start + at);
+    let authority = &base[authority_start..authority_end];
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split(':').next().unwrap_or_default();
+            format!(
+                "{}{user}:{MASK}@{host}{}",
+                &base[..authority_start],
+                &base[authority_end..]
+            )
+        }
+        None => base.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -383,5 +462,33 @@ mod tests {
             message.contains("mixed content") && message.contains("wss://"),
             "{message}"
         );
+    }
+
+    #[test]
+    fn secrets_in_the_query_string_are_masked_and_the_rest_kept() {
+        let cases = [
+            (
+                "wss://api.example.com/ws?token=abc123&room=7",
+                "wss://api.example.com/ws?token=••••&room=7",
+            ),
+            (
+                "wss://x.test/ws?room=7&api_key=K&access_token=T#frag",
+                "wss://x.test/ws?room=7&api_key=••••&access_token=••••#frag",
+            ),
+            (
+                "wss://x.test/?X-Amz-Signature=deadbeef&Password=p",
+                "wss://x.test/?X-Amz-Signature=••••&Password=••••",
+            ),
+            (
+                "wss://alice:hunter2@x.test/ws",
+                "wss://alice:••••@x.test/ws",
+            ),
+            ("ws://x.test/ws?token=", "ws://x.test/ws?token="),
+            ("ws://127.0.0.1:8080/ws", "ws://127.0.0.1:8080/ws"),
+            ("not a url", "not a url"),
+        ];
+        for (url, masked) in cases {
+            assert_eq!(mask_secrets(url), masked, "{url}");
+        }
     }
 }
