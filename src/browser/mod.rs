@@ -5,8 +5,10 @@
 //! them when dropped.
 
 pub mod clock;
+pub mod download;
 pub mod lifecycle;
 pub mod location;
 pub mod random;
 pub mod socket;
+pub mod storage;
 pub mod timer;

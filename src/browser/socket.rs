@@ -126,6 +126,16 @@ impl Socket {
         self.socket.send_with_str(text).map_err(describe_js_error)
     }
 
+    /// Sends a binary message; fails when the socket is not open.
+    pub fn send_bytes(&self, bytes: &[u8]) -> Result<(), String> {
+        if self.socket.ready_state() != WebSocket::OPEN {
+            return Err(format!("the connection is {}", self.state_name()));
+        }
+        self.socket
+            .send_with_u8_array(bytes)
+            .map_err(describe_js_error)
+    }
+
     /// Starts the closing handshake with `code` (1000 or 3000-4999) and `reason`.
     pub fn close(&self, code: u16, reason: &str) -> Result<(), String> {
         self.socket

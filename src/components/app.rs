@@ -3,8 +3,8 @@
 use leptos::prelude::*;
 
 use super::{
-    CatalogueReference, CloseForm, ClosePanel, ConnectForm, EventLogView, Header, ReconnectHistory,
-    SendBox,
+    CatalogueReference, CloseForm, ClosePanel, ConnectForm, EventLogView, Header, LiveMetricsPanel,
+    ReconnectHistory, SendBox, SettingsForm,
 };
 use crate::session::{self, Console};
 
@@ -14,6 +14,7 @@ pub fn App() -> impl IntoView {
     let console = Console::new();
     provide_context(console);
     session::watch_page_lifecycle(console);
+    let saved_target = console.settings().with_untracked(|s| s.target.clone());
     view! {
         <Header />
         <main id="main" class="page">
@@ -22,12 +23,14 @@ pub fn App() -> impl IntoView {
             </p>
             <section class="card" aria-labelledby="console-heading">
                 <h2 id="console-heading">"Connection console"</h2>
-                <ConnectForm initial_target=session::initial_target() />
+                <ConnectForm initial_target=session::initial_target(&saved_target) />
+                <SettingsForm />
                 <SendBox />
                 <CloseForm />
                 <ClosePanel />
                 <EventLogView />
             </section>
+            <LiveMetricsPanel />
             <ReconnectHistory />
             <CatalogueReference />
         </main>

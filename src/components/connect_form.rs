@@ -2,6 +2,7 @@
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
+use wsdoctor_core::settings::seconds;
 
 use crate::session::Console;
 
@@ -13,21 +14,35 @@ pub fn ConnectForm(
 ) -> impl IntoView {
     let console = expect_context::<Console>();
     let target = RwSignal::new(initial_target);
-    let protocols = RwSignal::new(String::new());
+    let settings = console.settings();
+    let protocols = RwSignal::new(settings.with_untracked(|s| s.subprotocols.clone()));
     let status = console.status();
-    let auto = console.auto_reconnect();
-    let preview = console
-        .reconnect_preview(8, 0x5eed)
-        .into_iter()
-        .map(|(ceiling, example)| {
+    let auto = move || settings.with(|s| s.auto_reconnect);
+    let preview = move || {
+        console
+            .reconnect_preview(8, 0x5eed)
+            .into_iter()
+            .map(|(ceiling, example)| {
+                format!(
+                    "{:.0} s ({:.1} s)",
+                    ceiling as f64 / 1000.0,
+                    example as f64 / 1000.0
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let switch_text = move || {
+        settings.with(|s| {
             format!(
-                "{:.0} s ({:.1} s)",
-                ceiling as f64 / 1000.0,
-                example as f64 / 1000.0
+                " Reconnect automatically (backoff {} doubling to {}, with jitter; {}never after a final code such as 1000 or 1008)",
+                seconds(s.initial_delay_ms),
+                seconds(s.max_delay_ms),
+                s.max_attempts
+                    .map_or_else(String::new, |n| format!("at most {n} failures in a row; ")),
             )
         })
-        .collect::<Vec<_>>()
-        .join(", ");
+    };
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         console.connect(&target.get_untracked(), &protocols.get_untracked());
@@ -70,15 +85,17 @@ pub fn ConnectForm(
                 <input
                     type="checkbox"
                     data-testid="auto-reconnect"
-                    prop:checked=move || auto.get()
-                    on:change=move |_| console.set_auto_reconnect(!auto.get_untracked())
+                    prop:checked=auto
+                    on:change=move |_| {
+                        console.set_auto_reconnect(!settings.with_untracked(|s| s.auto_reconnect))
+                    }
                 />
-                " Reconnect automatically (backoff 1 s doubling to 30 s, with jitter; never after a final code such as 1000 or 1008)"
+                {switch_text}
             </label>
-            <Show when=move || auto.get()>
+            <Show when=auto>
                 <p class="muted" data-testid="reconnect-preview">
-                    "Waits before retries 1-8 (up to; one example with jitter): "
-                    {preview.clone()}
+                    "Waits before the next retries (up to; one example with jitter): "
+                    {preview}
                 </p>
             </Show>
             <p class="status" role="status">

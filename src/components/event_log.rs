@@ -33,6 +33,8 @@ pub fn EventLogView() -> impl IntoView {
             ));
         }
     };
+    let settings = console.settings();
+    let show_secrets = move || settings.with(|s| s.show_secrets);
     let dropped = move || log.with(|log| log.dropped());
     let counts = move || log.with(|log| (log.received(), log.sent()));
     view! {
@@ -48,11 +50,23 @@ pub fn EventLogView() -> impl IntoView {
                     >
                         {move || if frozen.with(Option::is_some) { "Resume" } else { "Pause" }}
                     </button>
+                    <button type="button" data-testid="export-log" on:click=move |_| console.export_log()>
+                        "Export (JSON lines)"
+                    </button>
                     <button type="button" data-testid="clear-log" on:click=move |_| console.clear_log()>
                         "Clear"
                     </button>
                 </div>
             </div>
+            <label class="switch">
+                <input
+                    type="checkbox"
+                    data-testid="show-secrets"
+                    prop:checked=show_secrets
+                    on:change=move |_| console.set_show_secrets(!show_secrets())
+                />
+                " Show secrets in target URLs (tokens, keys; masked by default, also in exports)"
+            </label>
             <label for="log-filter">"Filter (kind or text)"</label>
             <input id="log-filter" data-testid="log-filter" type="search" bind:value=query />
             <p class="muted" aria-live="off">
@@ -67,8 +81,8 @@ pub fn EventLogView() -> impl IntoView {
             </Show>
             <div role="log" aria-labelledby="log-heading">
                 <ol data-testid="event-log">
-                    <For each=entries key=|entry| entry.seq let:entry>
-                        <LogLine entry=entry />
+                    <For each=entries key=move |entry| (entry.seq, show_secrets()) let:entry>
+                        <LogLine entry=entry show_secrets=show_secrets() />
                     </For>
                 </ol>
             </div>
@@ -81,7 +95,14 @@ pub fn EventLogView() -> impl IntoView {
 fn LogLine(
     /// The entry to show.
     entry: LogEntry,
+    /// Whether secrets in target URLs are shown.
+    show_secrets: bool,
 ) -> impl IntoView {
+    let text = if show_secrets {
+        entry.event.to_string()
+    } else {
+        entry.event.masked().to_string()
+    };
     let kind = entry.event.kind();
     let conn = entry
         .conn
@@ -100,7 +121,7 @@ fn LogLine(
             " "
             <span class="conn">{conn}</span>
             " "
-            <span class="text" data-testid="log-text">{entry.event.to_string()}</span>
+            <span class="text" data-testid="log-text">{text}</span>
         </li>
     }
 }

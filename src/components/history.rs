@@ -1,20 +1,23 @@
 //! The reconnection history: a timeline of connection segments, labelled by close code,
-//! with the waits between them, and a table of every attempt.
+//! with the waits between them, the spans when the page was hidden shaded and the page's
+//! other moments (offline, frozen, slept, reloaded) marked; and a table of every attempt.
 
 use leptos::prelude::*;
 use wsdoctor_core::close_code;
+use wsdoctor_core::page_marks::PageMarks;
 use wsdoctor_core::supervisor::Attempt;
 
 use crate::session::Console;
 
 const WIDTH: f64 = 600.0;
-const HEIGHT: f64 = 44.0;
+const HEIGHT: f64 = 56.0;
 
 /// The history of connection attempts.
 #[component]
 pub fn ReconnectHistory() -> impl IntoView {
     let console = expect_context::<Console>();
     let history = console.history();
+    let marks = console.page_marks();
     view! {
         <section class="card history" aria-labelledby="history-heading" data-testid="history">
             <h2 id="history-heading">"Reconnection history"</h2>
@@ -24,7 +27,10 @@ pub fn ReconnectHistory() -> impl IntoView {
                     view! { <p class="muted">"No connection yet."</p> }.into_any()
                 } else {
                     view! {
-                        <Timeline attempts=attempts.clone() />
+                        <Timeline attempts=attempts.clone() marks=marks.get() />
+                        <p class="muted legend">
+                            "Bars: connections, labelled with their close code. Shaded: the page was hidden. Ticks: offline, online, frozen, slept, reloaded (hover or focus for details)."
+                        </p>
                         <AttemptTable attempts=attempts />
                     }
                         .into_any()
@@ -50,11 +56,28 @@ fn code_class(code: Option<u16>) -> &'static str {
     }
 }
 
+/// A short text for a mark, so that its kind never rests on colour alone.
+fn mark_symbol(kind: &str) -> &'static str {
+    match kind {
+        "offline" => "off",
+        "online" => "on",
+        "page-frozen" => "frz",
+        "page-resumed" => "res",
+        "clock-jump" => "zz",
+        "restored" => "reload",
+        "page-hide" => "left",
+        "page-show" => "back",
+        _ => "•",
+    }
+}
+
 /// Connection segments on one line, from the first attempt to the last event.
 #[component]
 fn Timeline(
     /// The attempts to draw.
     attempts: Vec<Attempt>,
+    /// The page's hidden spans and marks.
+    marks: PageMarks,
 ) -> impl IntoView {
     let start = attempts.first().map_or(0.0, |a| a.started);
     let end = attempts
@@ -64,6 +87,8 @@ fn Timeline(
                 .unwrap_or(a.started)
                 .max(a.opened.unwrap_or(a.started))
         })
+        .chain(marks.hidden().filter_map(|span| span.to))
+        .chain(marks.marks().map(|mark| mark.at))
         .fold(start + 1.0, f64::max);
     let x = move |t: f64| (t - start) / (end - start) * WIDTH;
     let segments = attempts
@@ -90,6 +115,39 @@ fn Timeline(
             }
         })
         .collect_view();
+    let in_range = move |t: f64| t >= start && t <= end;
+    let hidden = marks
+        .hidden()
+        .filter(|span| span.to.unwrap_or(end) >= start && span.from <= end)
+        .map(|span| {
+            let from = x(span.from.max(start));
+            let to = x(span.to.unwrap_or(end).min(end)).max(from + 2.0);
+            let title = format!(
+                "page hidden from {} to {}",
+                secs(span.from),
+                span.to.map_or_else(|| "now".to_string(), secs)
+            );
+            view! {
+                <rect data-testid="hidden-span" x=from y=0.0 width=to - from height=30.0 class="hidden-span">
+                    <title>{title}</title>
+                </rect>
+            }
+        })
+        .collect_view();
+    let ticks = marks
+        .marks()
+        .filter(|mark| in_range(mark.at))
+        .map(|mark| {
+            let at = x(mark.at);
+            view! {
+                <g data-testid="page-mark" data-kind=mark.kind.clone() tabindex="0">
+                    <title>{format!("{}: {}", secs(mark.at), mark.label)}</title>
+                    <line x1=at y1=0.0 x2=at y2=30.0 class=format!("mark mark-{}", mark.kind) />
+                    <text x=at y=54.0 class="mark-label">{mark_symbol(&mark.kind)}</text>
+                </g>
+            }
+        })
+        .collect_view();
     view! {
         <svg
             class="timeline"
@@ -97,8 +155,10 @@ fn Timeline(
             role="img"
             aria-label=format!("{} connection attempts over {}", attempts.len(), secs(end - start))
         >
+            {hidden}
             <line x1=0.0 y1=17.0 x2=WIDTH y2=17.0 class="wait-line" />
             {segments}
+            {ticks}
         </svg>
     }
 }

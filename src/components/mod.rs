@@ -8,7 +8,9 @@ mod connect_form;
 mod event_log;
 mod header;
 mod history;
+mod live_metrics;
 mod send_box;
+mod settings_form;
 
 pub use app::App;
 pub use catalogue::CatalogueReference;
@@ -18,4 +20,6 @@ pub use connect_form::ConnectForm;
 pub use event_log::EventLogView;
 pub use header::Header;
 pub use history::ReconnectHistory;
+pub use live_metrics::LiveMetricsPanel;
 pub use send_box::SendBox;
+pub use settings_form::SettingsForm;

@@ -1,29 +1,38 @@
-//! The message box and Send.
+//! The message box and Send: text as typed, or binary typed as hex.
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 
 use crate::session::{ConnectionStatus, Console};
 
-/// Where the user types a text message to send.
+/// Where the user types a message to send.
 #[component]
 pub fn SendBox() -> impl IntoView {
     let console = expect_context::<Console>();
     let message = RwSignal::new(String::new());
+    let binary = RwSignal::new(false);
     let status = console.status();
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
-        console.send(&message.get_untracked());
+        let typed = message.get_untracked();
+        if binary.get_untracked() {
+            console.send_hex(&typed);
+        } else {
+            console.send(&typed);
+        }
     };
     view! {
         <form class="send-box" on:submit=on_submit>
-            <label for="message-input">"Message"</label>
+            <label for="message-input">
+                {move || if binary.get() { "Message (binary, as hex bytes: de ad be ef)" } else { "Message (text)" }}
+            </label>
             <div class="row">
                 <input
                     id="message-input"
                     data-testid="message-input"
                     type="text"
                     autocomplete="off"
+                    spellcheck="false"
                     bind:value=message
                 />
                 <button
@@ -34,6 +43,15 @@ pub fn SendBox() -> impl IntoView {
                     "Send"
                 </button>
             </div>
+            <label class="switch">
+                <input
+                    type="checkbox"
+                    data-testid="send-binary"
+                    prop:checked=move || binary.get()
+                    on:change=move |_| binary.update(|b| *b = !*b)
+                />
+                " Send as binary (type hex)"
+            </label>
         </form>
     }
 }

@@ -5,113 +5,38 @@
 //! Every socket has a `ConnId`; events are logged under the id of the socket that
 //! reported them. A socket or timer is never dropped from inside its own callback: what
 //! must go is moved to a graveyard, emptied at the next event from elsewhere.
+//!
+//! Per message the console does little (count, summarise, feed the supervisor); the
+//! page sees the log and the live metrics at most every `PUBLISH_MS`, and the state is
+//! saved for a reload at most every `SAVE_MS`.
 
 use std::collections::HashMap;
 
 use leptos::prelude::*;
-use wsdoctor_core::diagnosis::{CloseContext, Finding, diagnose};
+use wsdoctor_core::diagnosis::{CloseContext, diagnose};
 use wsdoctor_core::event_log::{ConnId, EventLog, LogEvent, MessageSummary};
-use wsdoctor_core::reconnect_policy::ReconnectPolicy;
+use wsdoctor_core::live_metrics::LiveMetrics;
+use wsdoctor_core::page_marks::PageMarks;
+use wsdoctor_core::saved::SavedConsole;
+use wsdoctor_core::settings::ConsoleSettings;
 use wsdoctor_core::supervisor::{Attempt, Command, Input, State, Supervisor, TimerId};
 use wsdoctor_core::target::{check_target, parse_subprotocols};
-use wsdoctor_core::{Millis, close_code};
+use wsdoctor_core::{Millis, close_code, hex};
 
 use super::page::page_is_https;
+use super::persist;
+use super::status::{CloseExplanation, ConnectionStatus};
 use crate::browser::lifecycle::PageEvent;
 use crate::browser::socket::{Socket, SocketEvent};
 use crate::browser::timer::Timeout;
-use crate::browser::{clock, random};
+use crate::browser::{clock, download, random};
 
 /// How many log entries the console keeps; older ones are counted, not kept.
 pub const LOG_CAPACITY: usize = 1000;
-/// How often, at most, the page redraws the log.
-const LOG_PUBLISH_MS: u64 = 100;
-
-/// Where the connection stands, in the words the page shows.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ConnectionStatus {
-    /// Nothing connected yet.
-    Idle,
-    /// The handshake is under way.
-    Connecting,
-    /// Open: messages can be sent.
-    Open,
-    /// The user's close is under way.
-    Closing,
-    /// Closed, with the code the browser reported.
-    Closed(u16),
-    /// Waiting to reconnect: retry number and delay.
-    Waiting {
-        /// Which retry.
-        retry: u32,
-        /// In how many ms (from when the wait started).
-        in_ms: u64,
-    },
-    /// Stopped reconnecting, and why.
-    GaveUp(String),
-}
-
-impl ConnectionStatus {
-    /// A short label, shown as text so that colour is never the only signal.
-    pub fn label(&self) -> String {
-        match self {
-            ConnectionStatus::Idle => "not connected".into(),
-            ConnectionStatus::Connecting => "connecting…".into(),
-            ConnectionStatus::Open => "open".into(),
-            ConnectionStatus::Closing => "closing…".into(),
-            ConnectionStatus::Closed(code) => format!("closed ({code})"),
-            ConnectionStatus::Waiting { retry, in_ms } => {
-                format!(
-                    "reconnecting: retry {retry} in {:.1} s",
-                    *in_ms as f64 / 1000.0
-                )
-            }
-            ConnectionStatus::GaveUp(why) => format!("not reconnecting: {why}"),
-        }
-    }
-
-    /// A stable name for styles and tests.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            ConnectionStatus::Idle => "idle",
-            ConnectionStatus::Connecting => "connecting",
-            ConnectionStatus::Open => "open",
-            ConnectionStatus::Closing => "closing",
-            ConnectionStatus::Closed(_) => "closed",
-            ConnectionStatus::Waiting { .. } => "waiting",
-            ConnectionStatus::GaveUp(_) => "gave-up",
-        }
-    }
-
-    /// Whether there is something to disconnect (a socket, or a pending reconnect).
-    pub fn is_live(&self) -> bool {
-        matches!(
-            self,
-            ConnectionStatus::Connecting
-                | ConnectionStatus::Open
-                | ConnectionStatus::Closing
-                | ConnectionStatus::Waiting { .. }
-        )
-    }
-}
-
-/// The last close, explained. A failure before open does not replace the explanation
-/// of a connection that had opened (a drop followed by failing retries).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CloseExplanation {
-    /// The socket.
-    pub conn: ConnId,
-    /// The close code.
-    pub code: u16,
-    /// The close reason.
-    pub reason: String,
-    /// Whether the closing handshake completed.
-    pub was_clean: bool,
-    /// How long it had been open, in ms, if it opened.
-    pub open_for_ms: Option<u64>,
-    /// The findings, most confident first.
-    pub findings: Vec<Finding>,
-}
+/// How often, at most, the page redraws the log and the live metrics.
+const PUBLISH_MS: u64 = 100;
+/// How often, at most, the console saves its state for a reload.
+const SAVE_MS: Millis = 2_000.0;
 
 /// What the console knows about one socket beyond the supervisor's view.
 #[derive(Default)]
@@ -132,7 +57,8 @@ struct Runtime {
     facts: HashMap<ConnId, SocketFacts>,
     graveyard_sockets: Vec<Socket>,
     graveyard_timers: Vec<Timeout>,
-    log_publish: Option<Timeout>,
+    publish: Option<Timeout>,
+    last_save: Option<Millis>,
 }
 
 /// The console's state, cheap to copy into callbacks and components.
@@ -143,30 +69,70 @@ pub struct Console {
     status: RwSignal<ConnectionStatus>,
     last_close: RwSignal<Option<CloseExplanation>>,
     history: RwSignal<Vec<Attempt>>,
-    auto_reconnect: RwSignal<bool>,
+    settings: RwSignal<ConsoleSettings>,
+    metrics: RwSignal<LiveMetrics>,
+    metrics_store: StoredValue<LiveMetrics>,
+    page_marks: RwSignal<PageMarks>,
     protocols: StoredValue<Vec<String>>,
     supervisor: StoredValue<Supervisor>,
     runtime: StoredValue<Runtime, LocalStorage>,
 }
 
 impl Console {
-    /// A console with an empty log, no connection, and auto-reconnect on.
+    /// A console with the settings, history and log an earlier visit saved (if any),
+    /// and no connection.
     pub fn new() -> Console {
-        Console {
+        let settings = ConsoleSettings::default();
+        let console = Console {
             log: RwSignal::new(EventLog::new(LOG_CAPACITY)),
             log_store: StoredValue::new(EventLog::new(LOG_CAPACITY)),
             status: RwSignal::new(ConnectionStatus::Idle),
             last_close: RwSignal::new(None),
             history: RwSignal::new(Vec::new()),
-            auto_reconnect: RwSignal::new(true),
+            metrics: RwSignal::new(LiveMetrics::new()),
+            metrics_store: StoredValue::new(LiveMetrics::new()),
+            page_marks: RwSignal::new(PageMarks::new()),
             protocols: StoredValue::new(Vec::new()),
             supervisor: StoredValue::new(Supervisor::new(
-                ReconnectPolicy::recommended(),
-                None,
+                settings.policy(),
+                settings.heartbeat(),
                 random::seed(),
             )),
+            settings: RwSignal::new(settings),
             runtime: StoredValue::new_local(Runtime::default()),
+        };
+        match persist::load() {
+            Ok(Some(saved)) => console.restore(saved),
+            Ok(None) => {}
+            Err(message) => console.record(None, LogEvent::Note { message }),
         }
+        console
+    }
+
+    fn restore(&self, saved: SavedConsole) {
+        let now = clock::now();
+        let settings = if saved.settings.check().is_ok() {
+            saved.settings
+        } else {
+            ConsoleSettings::default()
+        };
+        self.supervisor.update_value(|s| {
+            s.set_policy(settings.policy());
+            let _ = s.set_heartbeat(settings.heartbeat());
+            s.restore_history(saved.history);
+        });
+        self.settings.set(settings);
+        self.history
+            .set(self.supervisor.with_value(|s| s.history().to_vec()));
+        let mut marks = saved.page;
+        let restored = saved.log.len();
+        self.log_store
+            .update_value(|log| log.restore(saved.log, now));
+        if restored > 0 {
+            marks.record(now, &LogEvent::Restored { entries: restored });
+        }
+        self.page_marks.set(marks);
+        self.publish();
     }
 
     /// The event log.
@@ -189,15 +155,30 @@ impl Console {
         self.history.read_only()
     }
 
-    /// Whether auto-reconnect is on.
-    pub fn auto_reconnect(&self) -> ReadSignal<bool> {
-        self.auto_reconnect.read_only()
+    /// The settings in force.
+    pub fn settings(&self) -> ReadSignal<ConsoleSettings> {
+        self.settings.read_only()
     }
 
-    /// The next `count` waits of the reconnect policy: (ceiling, one jittered example) in
-    /// ms, so the user sees what auto-reconnect will do before it happens.
+    /// The live metrics (refreshed at most every `PUBLISH_MS`).
+    pub fn metrics(&self) -> ReadSignal<LiveMetrics> {
+        self.metrics.read_only()
+    }
+
+    /// The page's hidden spans and marks, for the timelines.
+    pub fn page_marks(&self) -> ReadSignal<PageMarks> {
+        self.page_marks.read_only()
+    }
+
+    /// The page's clock now, for views that show "in the last minute".
+    pub fn now(&self) -> Millis {
+        clock::now()
+    }
+
+    /// The next `count` waits of the reconnect policy in force: (ceiling, one jittered
+    /// example) in ms, so the user sees what auto-reconnect will do before it happens.
     pub fn reconnect_preview(&self, count: usize, seed: u64) -> Vec<(u64, u64)> {
-        let policy = ReconnectPolicy::recommended();
+        let policy = self.settings.with(ConsoleSettings::policy);
         policy
             .preview(seed, count)
             .into_iter()
@@ -206,26 +187,75 @@ impl Console {
             .collect()
     }
 
+    /// Puts new settings in force: the policy at the next close, a heartbeat at once on
+    /// an open connection. Refused (nothing changes) with the reason when inconsistent.
+    pub fn apply_settings(&self, settings: ConsoleSettings) -> Result<(), String> {
+        settings.check()?;
+        let heartbeat = settings.heartbeat();
+        let policy = settings.policy();
+        let Some(commands) = self.supervisor.try_update_value(|s| {
+            s.set_policy(policy);
+            s.set_heartbeat(heartbeat)
+        }) else {
+            return Ok(());
+        };
+        for command in commands {
+            self.execute(command);
+        }
+        self.settings.set(settings);
+        self.save_now();
+        Ok(())
+    }
+
     /// Turns auto-reconnect on or off (takes effect at the next close).
     pub fn set_auto_reconnect(&self, on: bool) {
-        self.auto_reconnect.set(on);
-        let mut policy = ReconnectPolicy::recommended();
-        if !on {
-            policy.max_attempts = Some(0);
+        let mut settings = self.settings.get_untracked();
+        settings.auto_reconnect = on;
+        if let Err(message) = self.apply_settings(settings) {
+            self.record(None, LogEvent::Note { message });
         }
-        self.supervisor.update_value(|s| s.set_policy(policy));
+    }
+
+    /// Shows or masks secrets in targets' query strings (log, exports).
+    pub fn set_show_secrets(&self, show: bool) {
+        self.settings.update(|s| s.show_secrets = show);
+        self.save_now();
+    }
+
+    /// Offers the kept log as a JSON-lines file (secrets masked unless shown).
+    pub fn export_log(&self) {
+        let show = self.settings.with_untracked(|s| s.show_secrets);
+        let text = self.log_store.with_value(|log| log.to_json_lines(show));
+        if let Err(message) = download::offer("wsdoctor-log.jsonl", "application/x-ndjson", &text) {
+            self.record(
+                None,
+                LogEvent::Note {
+                    message: format!("export failed: {message}"),
+                },
+            );
+        }
+    }
+
+    /// The kept log as JSON lines, as `export_log` writes it.
+    pub fn log_as_json_lines(&self) -> String {
+        let show = self.settings.with_untracked(|s| s.show_secrets);
+        self.log_store.with_value(|log| log.to_json_lines(show))
     }
 
     /// Opens a connection to `target`, replacing any current one. A target that is not a
     /// usable WebSocket URL is refused with a message saying why, before any socket exists.
     /// `protocols`: the subprotocols to ask for, comma-separated (empty: none).
-    pub fn connect(&self, target: &str, protocols: &str) {
+    pub fn connect(&self, target: &str, protocols_text: &str) {
         let url = target.trim().to_string();
-        let protocols = match parse_subprotocols(protocols) {
+        let protocols = match parse_subprotocols(protocols_text) {
             Ok(protocols) => protocols,
             Err(message) => return self.record(None, LogEvent::Refused { message }),
         };
         self.protocols.set_value(protocols);
+        self.settings.update(|s| {
+            s.target = url.clone();
+            s.subprotocols = protocols_text.to_string();
+        });
         if let Err(err) = check_target(&url, page_is_https()) {
             self.record(None, LogEvent::Connecting { url });
             self.record(
@@ -271,8 +301,27 @@ impl Console {
 
     /// Sends a text message on the open connection.
     pub fn send(&self, text: &str) {
-        let conn = match self.supervisor.with_value(|s| s.state().clone()) {
-            State::Open { conn, .. } => conn,
+        if let Some(conn) = self.open_conn() {
+            self.send_on(conn, Payload::Text(text));
+        }
+    }
+
+    /// Sends a binary message typed as hex ("de ad be ef"); bad hex is refused, saying
+    /// where.
+    pub fn send_hex(&self, typed: &str) {
+        let bytes = match hex::parse_hex(typed) {
+            Ok(bytes) => bytes,
+            Err(message) => return self.record(None, LogEvent::SendFailed { message }),
+        };
+        if let Some(conn) = self.open_conn() {
+            self.send_on(conn, Payload::Binary(&bytes));
+        }
+    }
+
+    /// The open connection, or a note in the log that there is none.
+    fn open_conn(&self) -> Option<ConnId> {
+        match self.supervisor.with_value(|s| s.state().clone()) {
+            State::Open { conn, .. } => Some(conn),
             _ => {
                 self.record(
                     None,
@@ -280,10 +329,9 @@ impl Console {
                         message: "not connected: press Connect first".into(),
                     },
                 );
-                return;
+                None
             }
-        };
-        self.send_on(conn, text);
+        }
     }
 
     /// Records an event of the page's life, and keeps it as evidence for the open
@@ -301,6 +349,7 @@ impl Console {
                 }
             }
         });
+        let leaving = matches!(event, PageEvent::PageHide(_));
         let logged = match event {
             PageEvent::Hidden => LogEvent::PageHidden,
             PageEvent::Visible => LogEvent::PageVisible,
@@ -312,29 +361,42 @@ impl Console {
             PageEvent::Online => LogEvent::Online,
             PageEvent::ClockJump(by_ms) => LogEvent::ClockJump { by_ms },
         };
+        let now = clock::now();
+        let _ = self
+            .page_marks
+            .try_update(|marks| marks.record(now, &logged));
         self.record(None, logged);
+        if leaving {
+            self.save_now(); // the page may not come back: keep what it knows
+        }
     }
 
-    /// Empties the log.
+    /// Empties the log (also the saved copy).
     pub fn clear_log(&self) {
         self.log_store.update_value(EventLog::clear);
         self.log.update(EventLog::clear);
+        self.save_now();
     }
 
-    fn send_on(&self, conn: ConnId, text: &str) {
+    fn send_on(&self, conn: ConnId, payload: Payload) {
         let now = clock::now();
         let outcome = self.runtime.with_value(|rt| match rt.sockets.get(&conn) {
-            Some(socket) => socket.send_text(text),
+            Some(socket) => match payload {
+                Payload::Text(text) => socket.send_text(text),
+                Payload::Binary(bytes) => socket.send_bytes(bytes),
+            },
             None => Err("the connection is gone".into()),
         });
         let event = match outcome {
             Ok(()) => {
+                let size = payload.len();
                 self.runtime.update_value(|rt| {
                     let facts = rt.facts.entry(conn).or_default();
                     facts.last_traffic = Some(now);
-                    facts.largest_sent = Some(facts.largest_sent.unwrap_or(0).max(text.len()));
+                    facts.largest_sent = Some(facts.largest_sent.unwrap_or(0).max(size));
                 });
-                LogEvent::Sent(MessageSummary::text(text))
+                self.metrics_store.update_value(|m| m.sent(conn, now));
+                LogEvent::Sent(payload.summary())
             }
             Err(message) => LogEvent::SendFailed { message },
         };
@@ -345,10 +407,15 @@ impl Console {
     fn feed(&self, input: Input) {
         let now = clock::now();
         let changes_history = !matches!(input, Input::Message(_));
+        let is_retry = matches!(input, Input::Timer(TimerId::Reconnect(_)));
         let Some(commands) = self.supervisor.try_update_value(|s| s.handle(now, input)) else {
             return; // the console is gone
         };
         for command in commands {
+            if is_retry && matches!(command, Command::Open { .. }) {
+                self.metrics_store
+                    .update_value(|m| m.reconnect_started(now));
+            }
             self.execute(command);
         }
         self.publish_status();
@@ -372,12 +439,15 @@ impl Console {
                     None => {}
                 }
             }
-            Command::Drop(conn) => self.runtime.update_value(|rt| {
-                if let Some(socket) = rt.sockets.remove(&conn) {
-                    rt.graveyard_sockets.push(socket);
-                }
-            }),
-            Command::Send { conn, payload } => self.send_on(conn, &payload),
+            Command::Drop(conn) => {
+                self.metrics_store.update_value(|m| m.dropped(conn));
+                self.runtime.update_value(|rt| {
+                    if let Some(socket) = rt.sockets.remove(&conn) {
+                        rt.graveyard_sockets.push(socket);
+                    }
+                })
+            }
+            Command::Send { conn, payload } => self.send_on(conn, Payload::Text(&payload)),
             Command::StartTimer { id, after_ms } => {
                 let console = *self;
                 let timeout = Timeout::start(after_ms, move || console.timer_fired(id));
@@ -460,6 +530,7 @@ impl Console {
                     facts.opened_at = Some(now);
                     facts.last_traffic = Some(now);
                 });
+                let _ = self.metrics_store.try_update_value(|m| m.opened(conn));
                 self.record(
                     Some(conn),
                     LogEvent::Opened {
@@ -488,6 +559,9 @@ impl Console {
                 reason,
                 was_clean,
             } => {
+                let _ = self
+                    .metrics_store
+                    .try_update_value(|m| m.closed(conn, code));
                 self.record(
                     Some(conn),
                     LogEvent::Closed {
@@ -510,8 +584,13 @@ impl Console {
 
     fn note_traffic(&self, conn: ConnId, now: Millis) {
         let _ = self.runtime.try_update_value(|rt| {
-            rt.facts.entry(conn).or_default().last_traffic = Some(now);
+            if let Some(facts) = rt.facts.get_mut(&conn) {
+                facts.last_traffic = Some(now);
+            }
         });
+        let _ = self
+            .metrics_store
+            .try_update_value(|m| m.received(conn, now));
     }
 
     fn explain(&self, conn: ConnId, now: Millis, code: u16, reason: &str, was_clean: bool) {
@@ -576,8 +655,8 @@ impl Console {
         }
     }
 
-    /// Adds to the log. The page sees the log at most every `LOG_PUBLISH_MS`, so a
-    /// flood of messages costs one render per interval, not one per message.
+    /// Adds to the log. The page sees the log at most every `PUBLISH_MS`, so a flood
+    /// of messages costs one render per interval, not one per message.
     fn record(&self, conn: Option<ConnId>, event: LogEvent) {
         let at = clock::now();
         if self
@@ -589,25 +668,96 @@ impl Console {
         }
         let pending = self
             .runtime
-            .try_with_value(|rt| rt.log_publish.is_some())
+            .try_with_value(|rt| rt.publish.is_some())
             .unwrap_or(true);
         if pending {
             return;
         }
         let console = *self;
-        let timer = Timeout::start(LOG_PUBLISH_MS, move || console.publish_log());
-        let _ = self.runtime.try_update_value(|rt| rt.log_publish = timer);
+        let timer = Timeout::start(PUBLISH_MS, move || console.publish_tick());
+        let _ = self.runtime.try_update_value(|rt| rt.publish = timer);
     }
 
-    fn publish_log(&self) {
+    fn publish_tick(&self) {
         // The firing timer is kept aside until the next event: it is running now.
         let _ = self.runtime.try_update_value(|rt| {
-            if let Some(fired) = rt.log_publish.take() {
+            if let Some(fired) = rt.publish.take() {
                 rt.graveyard_timers.push(fired);
             }
         });
+        self.publish();
+        let now = clock::now();
+        let due = self
+            .runtime
+            .try_with_value(|rt| rt.last_save.is_none_or(|at| now - at >= SAVE_MS))
+            .unwrap_or(false);
+        if due {
+            self.save_now();
+        }
+    }
+
+    /// Shows the page the log and metrics as they are now.
+    fn publish(&self) {
         if let Some(snapshot) = self.log_store.try_get_value() {
             let _ = self.log.try_set(snapshot);
+        }
+        if let Some(snapshot) = self.metrics_store.try_get_value() {
+            let _ = self.metrics.try_set(snapshot);
+        }
+    }
+
+    /// Saves settings, history, page marks and the newest log entries for a reload.
+    fn save_now(&self) {
+        let now = clock::now();
+        let _ = self.runtime.try_update_value(|rt| rt.last_save = Some(now));
+        let (Some(settings), Some(history), Some(page), Some(log)) = (
+            self.settings.try_get_untracked(),
+            self.supervisor.try_with_value(|s| s.history().to_vec()),
+            self.page_marks.try_get_untracked(),
+            self.log_store.try_with_value(|log| {
+                let skip = log
+                    .entries()
+                    .len()
+                    .saturating_sub(wsdoctor_core::saved::SAVED_LOG_ENTRIES);
+                log.entries().skip(skip).cloned().collect::<Vec<_>>()
+            }),
+        ) else {
+            return;
+        };
+        let saved = SavedConsole {
+            version: wsdoctor_core::saved::SAVED_VERSION,
+            saved_wall_ms: clock::wall_now(),
+            saved_at: now,
+            settings,
+            history,
+            page,
+            log,
+        };
+        if let Err(message) = persist::save(&saved) {
+            self.record(None, LogEvent::Note { message });
+        }
+    }
+}
+
+/// A message to send, as typed.
+#[derive(Clone, Copy)]
+enum Payload<'a> {
+    Text(&'a str),
+    Binary(&'a [u8]),
+}
+
+impl Payload<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Payload::Text(text) => text.len(),
+            Payload::Binary(bytes) => bytes.len(),
+        }
+    }
+
+    fn summary(&self) -> MessageSummary {
+        match self {
+            Payload::Text(text) => MessageSummary::text(text),
+            Payload::Binary(bytes) => MessageSummary::binary(bytes),
         }
     }
 }

@@ -5,6 +5,9 @@
 
 mod console;
 mod page;
+mod persist;
+mod status;
 
-pub use console::{CloseExplanation, ConnectionStatus, Console};
+pub use console::Console;
 pub use page::{initial_target, watch_page_lifecycle};
+pub use status::{CloseExplanation, ConnectionStatus};

@@ -8,10 +8,14 @@ use crate::browser::lifecycle::{self, PageEvent};
 use crate::browser::location;
 
 /// The target the form starts with: `?target=` from the page's link (a support link
-/// presets it), else the companion endpoint beside the page, else empty.
-pub fn initial_target() -> String {
+/// presets it), else the one the user last connected to (`saved`), else the companion
+/// endpoint beside the page, else empty.
+pub fn initial_target(saved: &str) -> String {
     if let Some(target) = location::query_param("target") {
         return target;
+    }
+    if !saved.trim().is_empty() {
+        return saved.to_string();
     }
     let (scheme, host) = location::page_scheme_and_host();
     default_target(&scheme, &host).unwrap_or_default()

@@ -107,11 +107,7 @@ impl<'a> ConsolePage<'a> {
 
     /// Turns the auto-reconnect switch on or off.
     pub async fn set_auto_reconnect(&self, on: bool) {
-        let switch = self.element("auto-reconnect").await;
-        let checked = switch.prop("checked").await.ok().flatten().as_deref() == Some("true");
-        if checked != on {
-            switch.click().await.expect("toggle auto-reconnect");
-        }
+        self.set_checkbox("auto-reconnect", on).await;
     }
 
     /// The close code (or `open`) of each segment of the reconnection timeline, in order.
@@ -138,6 +134,24 @@ impl<'a> ConsolePage<'a> {
     /// How many rows the table of attempts has.
     pub async fn attempt_rows(&self) -> usize {
         self.count("attempt-row").await
+    }
+
+    /// The "Wait before next" cell of each attempt row, in order (empty: none).
+    pub async fn attempt_waits(&self) -> Vec<String> {
+        let mut waits = Vec::new();
+        for row in self
+            .client
+            .find_all(Locator::Css(&by_id("attempt-row")))
+            .await
+            .expect("read the attempts")
+        {
+            let cell = row
+                .find(Locator::Css("td:last-child"))
+                .await
+                .expect("a wait cell");
+            waits.push(cell.text().await.unwrap_or_default().trim().to_string());
+        }
+        waits
     }
 
     /// The received-messages counter, as shown.
@@ -251,6 +265,132 @@ impl<'a> ConsolePage<'a> {
                 panic!("no {kind:?} line containing {needle:?} in the log: {lines:#?}");
             }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Opens the settings panel, fills in `fields` (test id, value) and presses Apply;
+    /// returns what the page answered ("Applied." or why not).
+    pub async fn apply_settings(&self, fields: &[(&str, &str)]) -> String {
+        let panel = self.element("settings").await;
+        if panel.attr("open").await.ok().flatten().is_none() {
+            self.client
+                .find(Locator::Css("[data-testid='settings'] summary"))
+                .await
+                .expect("the settings summary")
+                .click()
+                .await
+                .expect("open the settings");
+        }
+        for (test_id, value) in fields {
+            let input = self.element(test_id).await;
+            input.clear().await.expect("clear a setting");
+            input
+                .send_keys(&format!("{value} \u{E003}"))
+                .await
+                .expect("type a setting");
+        }
+        self.click("apply-settings").await;
+        self.wait_for_text("settings-outcome").await
+    }
+
+    /// Turns "send as binary (hex)" on or off.
+    pub async fn set_send_binary(&self, on: bool) {
+        self.set_checkbox("send-binary", on).await;
+    }
+
+    /// Turns "show secrets" on or off.
+    pub async fn set_show_secrets(&self, on: bool) {
+        self.set_checkbox("show-secrets", on).await;
+    }
+
+    /// How many hidden spans the reconnection timeline shades.
+    pub async fn hidden_spans(&self) -> usize {
+        self.count("hidden-span").await
+    }
+
+    /// The kinds of the page marks on the reconnection timeline, in order.
+    pub async fn page_mark_kinds(&self) -> Vec<String> {
+        let mut kinds = Vec::new();
+        for mark in self
+            .client
+            .find_all(Locator::Css(&by_id("page-mark")))
+            .await
+            .expect("read the marks")
+        {
+            kinds.push(
+                mark.attr("data-kind")
+                    .await
+                    .ok()
+                    .flatten()
+                    .unwrap_or_default(),
+            );
+        }
+        kinds
+    }
+
+    /// A live metric's text: `metric-active`, `metric-p50`, `metric-p95`, `metric-reconnects`.
+    pub async fn metric(&self, test_id: &str) -> String {
+        self.text(test_id).await
+    }
+
+    /// The disconnect bars: (close code, count), in the order shown.
+    pub async fn disconnect_bars(&self) -> Vec<(String, u64)> {
+        let mut bars = Vec::new();
+        for bar in self
+            .client
+            .find_all(Locator::Css(&by_id("disconnect-bar")))
+            .await
+            .expect("read the bars")
+        {
+            let code = bar
+                .attr("data-code")
+                .await
+                .ok()
+                .flatten()
+                .unwrap_or_default();
+            let count = bar
+                .find(Locator::Css(&by_id("disconnect-count")))
+                .await
+                .expect("a bar's count")
+                .text()
+                .await
+                .unwrap_or_default()
+                .trim()
+                .parse()
+                .unwrap_or(0);
+            bars.push((code, count));
+        }
+        bars
+    }
+
+    /// Reloads the page and waits for the app to mount again.
+    pub async fn reload(&self) {
+        self.client.refresh().await.expect("reload the page");
+        ConsolePage::ready(self.client).await;
+    }
+
+    /// Waits until the element with `test_id` exists and has text; returns it.
+    pub async fn wait_for_text(&self, test_id: &str) -> String {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            if let Ok(element) = self.client.find(Locator::Css(&by_id(test_id))).await {
+                let text = element.text().await.unwrap_or_default();
+                if !text.trim().is_empty() {
+                    return text;
+                }
+            }
+            if Instant::now() > deadline {
+                panic!("[data-testid={test_id}] never showed any text");
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn set_checkbox(&self, test_id: &str, on: bool) {
+        let checkbox = self.element(test_id).await;
+        let checked = checkbox.prop("checked").await.ok().flatten().as_deref() == Some("true");
+        if checked != on {
+            checkbox.click().await.expect("toggle a checkbox");
         }
     }
 

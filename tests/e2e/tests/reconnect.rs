@@ -8,9 +8,11 @@ use wsdoctor_e2e::browser::Browser;
 use wsdoctor_e2e::console_page::ConsolePage;
 use wsdoctor_e2e::server::Server;
 
-#[tokio::test]
-async fn after_a_restart_with_1012_the_console_explains_it_and_reconnects() {
-    let server = Server::start_with(None, &["--restart-code", "1012"]);
+/// The server restarts, closing with `code`; the console explains it, waits as the
+/// backoff says, finds the server again, and counts the reconnection.
+async fn restart_explained_and_reconnected(code: u16, explained_as: &str) {
+    let code_flag = code.to_string();
+    let server = Server::start_with(None, &["--restart-code", &code_flag]);
     let addr = server.addr();
     let browser = Browser::start().await;
     let page = ConsolePage::open(&browser, &server.page_url()).await;
@@ -18,13 +20,10 @@ async fn after_a_restart_with_1012_the_console_explains_it_and_reconnects() {
     page.wait_for_status("open").await;
 
     server.stop();
-    page.wait_for_log("closed", "code 1012").await;
+    page.wait_for_log("closed", &format!("code {code}")).await;
     let explanation = page.close_panel_text().await;
-    assert!(explanation.contains("1012"), "{explanation}");
-    assert!(
-        explanation.contains("The server is restarting."),
-        "{explanation}"
-    );
+    assert!(explanation.contains(&code_flag), "{explanation}");
+    assert!(explanation.contains(explained_as), "{explanation}");
 
     // The server comes back on the same address; the console finds it on a retry.
     let _back = Server::start_with(Some(addr), &[]);
@@ -44,10 +43,48 @@ async fn after_a_restart_with_1012_the_console_explains_it_and_reconnects() {
     }
     assert!(opened >= 2, "opened again after the restart");
     let codes = page.timeline_codes().await;
-    assert_eq!(codes.first().map(String::as_str), Some("1012"), "{codes:?}");
+    assert_eq!(
+        codes.first().map(String::as_str),
+        Some(code_flag.as_str()),
+        "{codes:?}"
+    );
     assert_eq!(codes.last().map(String::as_str), Some("open"), "{codes:?}");
     assert_eq!(page.attempt_rows().await, codes.len());
+    // Each segment before the last waited; the first wait is within the first ceiling (1 s).
+    let waits = page.attempt_waits().await;
+    assert_eq!(waits.len(), codes.len());
+    let first: f64 = waits[0]
+        .trim_end_matches(" s")
+        .parse()
+        .expect("a wait in seconds");
+    assert!(first <= 1.0, "the first retry waits at most 1 s: {waits:?}");
+    assert!(
+        waits.last().is_some_and(String::is_empty),
+        "no wait after the open one: {waits:?}"
+    );
+
+    tokio::time::sleep(Duration::from_millis(300)).await; // the metrics refresh
+    let bars = page.disconnect_bars().await;
+    assert!(
+        bars.contains(&(code_flag.clone(), 1)),
+        "one bar for {code}: {bars:?}"
+    );
+    let reconnects = page.metric("metric-reconnects").await;
+    assert!(
+        !reconnects.starts_with("0 "),
+        "reconnections counted: {reconnects}"
+    );
     browser.close().await;
+}
+
+#[tokio::test]
+async fn after_a_restart_with_1012_the_console_explains_it_and_reconnects() {
+    restart_explained_and_reconnected(1012, "The server is restarting.").await;
+}
+
+#[tokio::test]
+async fn after_a_restart_with_1001_the_console_explains_it_and_reconnects() {
+    restart_explained_and_reconnected(1001, "Going Away").await;
 }
 
 #[tokio::test]

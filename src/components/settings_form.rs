@@ -1,0 +1,226 @@
+//! The reconnect and heartbeat knobs: waits, attempts, timeouts, and a heartbeat with
+//! its answer deadline. Applied together; a bad value is named and nothing changes.
+
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use wsdoctor_core::settings::{ConsoleSettings, parse_max_attempts, parse_seconds, seconds_field};
+
+use crate::session::Console;
+
+/// The form's fields, as typed.
+#[derive(Clone, Copy)]
+struct Fields {
+    initial: RwSignal<String>,
+    max: RwSignal<String>,
+    attempts: RwSignal<String>,
+    connect_timeout: RwSignal<String>,
+    stable: RwSignal<String>,
+    heartbeat_every: RwSignal<String>,
+    heartbeat_deadline: RwSignal<String>,
+    heartbeat_payload: RwSignal<String>,
+}
+
+impl Fields {
+    fn from(settings: &ConsoleSettings) -> Fields {
+        Fields {
+            initial: RwSignal::new(seconds_field(settings.initial_delay_ms)),
+            max: RwSignal::new(seconds_field(settings.max_delay_ms)),
+            attempts: RwSignal::new(
+                settings
+                    .max_attempts
+                    .map_or_else(String::new, |n| n.to_string()),
+            ),
+            connect_timeout: RwSignal::new(seconds_field(settings.connect_timeout_ms)),
+            stable: RwSignal::new(seconds_field(settings.stable_after_ms)),
+            heartbeat_every: RwSignal::new(seconds_field(settings.heartbeat_every_ms)),
+            heartbeat_deadline: RwSignal::new(seconds_field(settings.heartbeat_deadline_ms)),
+            heartbeat_payload: RwSignal::new(settings.heartbeat_payload.clone()),
+        }
+    }
+
+    /// The settings these fields describe, on top of `base`; the first bad field's message.
+    fn read(&self, base: ConsoleSettings) -> Result<ConsoleSettings, String> {
+        Ok(ConsoleSettings {
+            initial_delay_ms: parse_seconds("first wait", &self.initial.get_untracked())?,
+            max_delay_ms: parse_seconds("longest wait", &self.max.get_untracked())?,
+            max_attempts: parse_max_attempts(&self.attempts.get_untracked())?,
+            connect_timeout_ms: parse_seconds(
+                "connect timeout",
+                &self.connect_timeout.get_untracked(),
+            )?,
+            stable_after_ms: parse_seconds("stable after", &self.stable.get_untracked())?,
+            heartbeat_every_ms: parse_seconds(
+                "heartbeat every",
+                &self.heartbeat_every.get_untracked(),
+            )?,
+            heartbeat_deadline_ms: parse_seconds(
+                "answer within",
+                &self.heartbeat_deadline.get_untracked(),
+            )?,
+            heartbeat_payload: self.heartbeat_payload.get_untracked(),
+            ..base
+        })
+    }
+}
+
+/// One labelled number field, in seconds unless `unit` says otherwise.
+#[component]
+fn NumberField(
+    /// The field's id (also its test id).
+    id: &'static str,
+    /// The label.
+    label: &'static str,
+    /// A hint under the label.
+    hint: &'static str,
+    /// The value as typed.
+    value: RwSignal<String>,
+) -> impl IntoView {
+    let hint_id = format!("{id}-hint");
+    view! {
+        <div class="field">
+            <label for=id>{label}</label>
+            <input
+                id=id
+                data-testid=id
+                type="text"
+                inputmode="decimal"
+                autocomplete="off"
+                aria-describedby=hint_id.clone()
+                bind:value=value
+            />
+            <span class="muted hint" id=hint_id>{hint}</span>
+        </div>
+    }
+}
+
+/// Reconnect and heartbeat settings.
+#[component]
+pub fn SettingsForm() -> impl IntoView {
+    let console = expect_context::<Console>();
+    let settings = console.settings();
+    let fields = Fields::from(&settings.get_untracked());
+    let outcome: RwSignal<Option<Result<String, String>>> = RwSignal::new(None);
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let result = fields
+            .read(settings.get_untracked())
+            .and_then(|new| console.apply_settings(new));
+        outcome.set(Some(result.map(|()| "Applied.".to_string())));
+    };
+    let reset = move |_| {
+        let defaults = ConsoleSettings {
+            target: settings.with_untracked(|s| s.target.clone()),
+            subprotocols: settings.with_untracked(|s| s.subprotocols.clone()),
+            show_secrets: settings.with_untracked(|s| s.show_secrets),
+            ..ConsoleSettings::default()
+        };
+        let fresh = Fields::from(&defaults);
+        for (field, value) in [
+            (fields.initial, fresh.initial),
+            (fields.max, fresh.max),
+            (fields.attempts, fresh.attempts),
+            (fields.connect_timeout, fresh.connect_timeout),
+            (fields.stable, fresh.stable),
+            (fields.heartbeat_every, fresh.heartbeat_every),
+            (fields.heartbeat_deadline, fresh.heartbeat_deadline),
+            (fields.heartbeat_payload, fresh.heartbeat_payload),
+        ] {
+            field.set(value.get_untracked());
+        }
+        let result = console.apply_settings(defaults);
+        outcome.set(Some(
+            result.map(|()| "Back to the recommended settings.".to_string()),
+        ));
+    };
+    view! {
+        <details class="settings" data-testid="settings">
+            <summary>"Reconnect and heartbeat settings"</summary>
+            <form on:submit=on_submit>
+                <fieldset>
+                    <legend>"Reconnect (exponential backoff with full jitter)"</legend>
+                    <div class="fields">
+                        <NumberField
+                            id="setting-initial-delay"
+                            label="First wait (s)"
+                            hint="before the first retry"
+                            value=fields.initial
+                        />
+                        <NumberField
+                            id="setting-max-delay"
+                            label="Longest wait (s)"
+                            hint="the waits double up to this"
+                            value=fields.max
+                        />
+                        <NumberField
+                            id="setting-max-attempts"
+                            label="Give up after (failures in a row)"
+                            hint="empty: never give up"
+                            value=fields.attempts
+                        />
+                        <NumberField
+                            id="setting-connect-timeout"
+                            label="Connect timeout (s)"
+                            hint="a browser can wait minutes otherwise"
+                            value=fields.connect_timeout
+                        />
+                        <NumberField
+                            id="setting-stable-after"
+                            label="Stable after (s)"
+                            hint="backoff resets only after this long open"
+                            value=fields.stable
+                        />
+                    </div>
+                </fieldset>
+                <fieldset>
+                    <legend>"Heartbeat (detects half-open connections, keeps proxies from cutting idle ones)"</legend>
+                    <div class="fields">
+                        <NumberField
+                            id="setting-heartbeat-every"
+                            label="Send every (s)"
+                            hint="0: no heartbeat"
+                            value=fields.heartbeat_every
+                        />
+                        <NumberField
+                            id="setting-heartbeat-deadline"
+                            label="Answer within (s)"
+                            hint="any message counts as the answer"
+                            value=fields.heartbeat_deadline
+                        />
+                        <div class="field">
+                            <label for="setting-heartbeat-payload">"Message ({seq} = its number)"</label>
+                            <input
+                                id="setting-heartbeat-payload"
+                                data-testid="setting-heartbeat-payload"
+                                type="text"
+                                autocomplete="off"
+                                spellcheck="false"
+                                bind:value=fields.heartbeat_payload
+                            />
+                        </div>
+                    </div>
+                </fieldset>
+                <div class="row">
+                    <button type="submit" data-testid="apply-settings">"Apply"</button>
+                    <button type="button" data-testid="reset-settings" on:click=reset>
+                        "Recommended settings"
+                    </button>
+                </div>
+                {move || match outcome.get() {
+                    Some(Ok(text)) => {
+                        view! { <p role="status" data-testid="settings-outcome">{text}</p> }
+                            .into_any()
+                    }
+                    Some(Err(text)) => {
+                        view! {
+                            <p role="alert" class="error" data-testid="settings-outcome">
+                                {text}
+                            </p>
+                        }
+                            .into_any()
+                    }
+                    None => ().into_any(),
+                }}
+            </form>
+        </details>
+    }
+}
