@@ -11,6 +11,7 @@ pub mod close_code;
 pub mod diagnosis;
 pub mod event_log;
 pub mod hex;
+pub mod idle;
 pub mod live_metrics;
 pub mod page_marks;
 pub mod protocol;

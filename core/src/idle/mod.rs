@@ -1,0 +1,607 @@
+//! The idle-timeout experiment: parallel probe connections to one target, each with a
+//! different kind of traffic, watched until the silent one is cut (then a little longer,
+//! to prove the busy ones survive) or until `max_idle`. Events in, commands out; the
+//! result says after how long idle connections are cut and which heartbeat keeps them.
+//!
+//! The first connection asks for the companion's subprotocol `wsdoctor.v1` (next to the
+//! user's own). If the server picks it, all five probes run, configured through the
+//! companion so that each direction of traffic is tested alone; otherwise only the probes
+//! that mean something against any server run (`silent`, `echo_heartbeat`).
+//!
+//! - `probe` — one connection's kinds and what it must do;
+//! - `result` — the measured outcome, kept as data for the report;
+//! - `verdict` — the outcome in plain words, with advice;
+//! - `snippets` — configuration with the measured numbers filled in.
+
+mod probe;
+mod result;
+mod snippets;
+mod verdict;
+
+pub use probe::ProbeKind;
+pub use result::{IdleResult, ProbeResult};
+pub use snippets::{Snippet, snippets};
+pub use verdict::{Verdict, verdict};
+
+use serde::{Deserialize, Serialize};
+
+use crate::Millis;
+use crate::protocol::{ClientMessage, ClosedBy, ServerMessage};
+use probe::{Probe, Stage};
+
+/// The close code and reason the experiment uses to end its probes.
+pub const FINISH_CODE: u16 = 1000;
+/// The reason sent with `FINISH_CODE`.
+pub const FINISH_REASON: &str = "idle experiment over";
+/// How long the first connection may take to open.
+pub const OPEN_TIMEOUT_MS: u64 = 10_000;
+/// How long the companion may take to say how it saw the cut connections.
+pub const SERVER_VIEW_TIMEOUT_MS: u64 = 1_500;
+
+/// What the user chose.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct IdleSettings {
+    /// Watch idle connections at most this long.
+    pub max_idle_ms: u64,
+    /// The heartbeat interval of the busy probes.
+    pub heartbeat_ms: u64,
+    /// After the silent probe is cut, the busy ones run at least `heartbeat_ms` plus this.
+    pub margin_ms: u64,
+    /// The heartbeat text for a server that is not the companion; `{seq}` is its number.
+    pub heartbeat_payload: String,
+    /// The subprotocols the user asks for (offered next to `wsdoctor.v1`).
+    pub subprotocols: Vec<String>,
+}
+
+impl Default for IdleSettings {
+    fn default() -> Self {
+        IdleSettings {
+            max_idle_ms: 130_000,
+            heartbeat_ms: 25_000,
+            margin_ms: 1_000,
+            heartbeat_payload: "ping {seq}".into(),
+            subprotocols: Vec::new(),
+        }
+    }
+}
+
+/// The longest `max_idle` a user may choose: 15 minutes.
+pub const MAX_IDLE_LIMIT_MS: u64 = 15 * 60 * 1000;
+/// The shortest `max_idle`: 2 seconds (tests and quick checks).
+pub const MIN_IDLE_MS: u64 = 2_000;
+
+impl IdleSettings {
+    /// Checks the numbers; the message names the wrong one.
+    pub fn check(&self) -> Result<(), String> {
+        if !(MIN_IDLE_MS..=MAX_IDLE_LIMIT_MS).contains(&self.max_idle_ms) {
+            return Err(format!(
+                "watch for: from {} s to {} min",
+                MIN_IDLE_MS / 1000,
+                MAX_IDLE_LIMIT_MS / 60_000
+            ));
+        }
+        if self.heartbeat_ms < 500 {
+            return Err("heartbeat: at least 0.5 s".into());
+        }
+        if self.heartbeat_ms >= self.max_idle_ms {
+            return Err(
+                "heartbeat: must be shorter than the time watched, or it proves nothing".into(),
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Which probe (an index into the experiment's probes).
+pub type ProbeId = usize;
+
+/// A timer the experiment asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum IdleTimer {
+    /// The first connection is still not open.
+    OpenTimeout,
+    /// Time for a probe's next heartbeat.
+    Heartbeat(ProbeId),
+    /// `max_idle` has passed with nothing cut.
+    MaxIdle,
+    /// The busy probes have outlived the silent one's cut long enough.
+    AfterCut,
+    /// The companion did not say how it saw the cut connections in time.
+    ServerView,
+}
+
+/// What happens.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Input {
+    /// Start against `url`.
+    Start {
+        /// The target.
+        url: String,
+    },
+    /// A probe's socket opened with this subprotocol.
+    Opened {
+        /// Which probe.
+        probe: ProbeId,
+        /// The subprotocol the server picked (empty: none).
+        protocol: String,
+    },
+    /// A probe received a message (`None`: binary).
+    Message {
+        /// Which probe.
+        probe: ProbeId,
+        /// The text, if it was text.
+        text: Option<String>,
+    },
+    /// A probe's socket closed.
+    Closed {
+        /// Which probe.
+        probe: ProbeId,
+        /// The close code.
+        code: u16,
+        /// Whether the closing handshake completed.
+        was_clean: bool,
+    },
+    /// A timer fired.
+    Timer(IdleTimer),
+    /// The page became hidden (timers may be throttled from now on).
+    PageHidden,
+    /// The user pressed Cancel.
+    Cancel,
+}
+
+/// What the browser layer must do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Command {
+    /// Open a probe's socket.
+    Open {
+        /// Which probe.
+        probe: ProbeId,
+        /// The target.
+        url: String,
+        /// The subprotocols to offer.
+        protocols: Vec<String>,
+    },
+    /// Send a text message on a probe.
+    Send {
+        /// Which probe.
+        probe: ProbeId,
+        /// The text.
+        text: String,
+    },
+    /// Close a probe's socket.
+    Close {
+        /// Which probe.
+        probe: ProbeId,
+        /// The code.
+        code: u16,
+        /// The reason.
+        reason: String,
+    },
+    /// Start or restart a timer.
+    StartTimer {
+        /// Which.
+        id: IdleTimer,
+        /// After how long.
+        after_ms: u64,
+    },
+    /// Cancel a timer.
+    CancelTimer(IdleTimer),
+    /// The experiment is over: its result is ready.
+    Finished,
+}
+
+/// Where the experiment stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Not started.
+    Ready,
+    /// The first connection is opening (is the target the companion?).
+    Detecting,
+    /// Probes are running.
+    Running,
+    /// Asking the companion how it saw the cut connections.
+    AskingServer,
+    /// Over; the result is ready.
+    Done,
+}
+
+/// The experiment.
+#[derive(Clone, Debug)]
+pub struct IdleExperiment {
+    settings: IdleSettings,
+    url: String,
+    phase: Phase,
+    companion: bool,
+    probes: Vec<Probe>,
+    started_at: Option<Millis>,
+    cut_at: Option<Millis>,
+    page_was_hidden: bool,
+    views_pending: usize,
+    failure: Option<String>,
+    cancelled: bool,
+    result: Option<IdleResult>,
+}
+
+impl IdleExperiment {
+    /// A new experiment with `settings` (check them first).
+    pub fn new(settings: IdleSettings) -> IdleExperiment {
+        IdleExperiment {
+            settings,
+            url: String::new(),
+            phase: Phase::Ready,
+            companion: false,
+            probes: Vec::new(),
+            started_at: None,
+            cut_at: None,
+            page_was_hidden: false,
+            views_pending: 0,
+            failure: None,
+            cancelled: false,
+            result: None,
+        }
+    }
+
+    /// Where it stands.
+    pub fn phase(&self) -> Phase {
+        self.phase
+    }
+
+    /// The settings.
+    pub fn settings(&self) -> &IdleSettings {
+        &self.settings
+    }
+
+    /// When the probes started running (the first one opened).
+    pub fn started_at(&self) -> Option<Millis> {
+        self.started_at
+    }
+
+    /// When it will stop at the latest, as things stand now (for the countdown).
+    pub fn ends_by(&self) -> Option<Millis> {
+        match (self.cut_at, self.started_at) {
+            (Some(cut), _) => {
+                Some(cut + (self.settings.heartbeat_ms + self.settings.margin_ms) as f64)
+            }
+            (None, Some(start)) => Some(start + self.settings.max_idle_ms as f64),
+            _ => None,
+        }
+    }
+
+    /// Each probe as it stands at `now` (live view and, once done, the result's).
+    pub fn probes(&self, now: Millis) -> Vec<ProbeResult> {
+        let every = self.settings.heartbeat_ms;
+        self.probes.iter().map(|p| p.result(now, every)).collect()
+    }
+
+    /// The result, once done.
+    pub fn result(&self) -> Option<&IdleResult> {
+        self.result.as_ref()
+    }
+
+    /// Handles one input at `now`.
+    pub fn handle(&mut self, now: Millis, input: Input) -> Vec<Command> {
+        let mut out = Vec::new();
+        if self.phase == Phase::Done {
+            return out;
+        }
+        match input {
+            Input::Start { url } => self.start(url, &mut out),
+            Input::Opened { probe, protocol } => self.opened(now, probe, &protocol, &mut out),
+            Input::Message { probe, text } => self.message(now, probe, text, &mut out),
+            Input::Closed {
+                probe,
+                code,
+                was_clean,
+            } => self.closed(now, probe, code, was_clean, &mut out),
+            Input::Timer(timer) => self.timer(now, timer, &mut out),
+            Input::PageHidden => self.page_was_hidden = true,
+            Input::Cancel => {
+                self.cancelled = true;
+                self.finish(now, &mut out);
+            }
+        }
+        out
+    }
+
+    fn start(&mut self, url: String, out: &mut Vec<Command>) {
+        if self.phase != Phase::Ready {
+            return;
+        }
+        self.url = url;
+        self.phase = Phase::Detecting;
+        self.probes.push(Probe::new(ProbeKind::Silent));
+        let mut protocols = vec![crate::COMPANION_SUBPROTOCOL.to_string()];
+        protocols.extend(
+            self.settings
+                .subprotocols
+                .iter()
+                .filter(|p| p.as_str() != crate::COMPANION_SUBPROTOCOL)
+                .cloned(),
+        );
+        out.push(Command::Open {
+            probe: 0,
+            url: self.url.clone(),
+            protocols,
+        });
+        out.push(Command::StartTimer {
+            id: IdleTimer::OpenTimeout,
+            after_ms: OPEN_TIMEOUT_MS,
+        });
+    }
+
+    fn opened(&mut self, now: Millis, id: ProbeId, protocol: &str, out: &mut Vec<Command>) {
+        let Some(probe) = self.probes.get_mut(id) else {
+            return;
+        };
+        probe.opened(now);
+        if self.phase == Phase::Detecting && id == 0 {
+            out.push(Command::CancelTimer(IdleTimer::OpenTimeout));
+            self.companion = protocol == crate::COMPANION_SUBPROTOCOL;
+            self.phase = Phase::Running;
+            self.started_at = Some(now);
+            let others: &[ProbeKind] = if self.companion {
+                &[
+                    ProbeKind::ClientHeartbeat,
+                    ProbeKind::ServerHeartbeat,
+                    ProbeKind::ServerPing,
+                    ProbeKind::EchoHeartbeat,
+                ]
+            } else {
+                &[ProbeKind::EchoHeartbeat]
+            };
+            let protocols = if self.companion {
+                vec![crate::COMPANION_SUBPROTOCOL.to_string()]
+            } else {
+                self.settings.subprotocols.clone()
+            };
+            for kind in others {
+                self.probes.push(Probe::new(*kind));
+                out.push(Command::Open {
+                    probe: self.probes.len() - 1,
+                    url: self.url.clone(),
+                    protocols: protocols.clone(),
+                });
+            }
+            out.push(Command::StartTimer {
+                id: IdleTimer::MaxIdle,
+                after_ms: self.settings.max_idle_ms,
+            });
+        }
+        if self.companion {
+            let hello = ClientMessage::Hello { session: None };
+            self.send(now, id, &hello, out);
+        } else {
+            self.running(now, id, out);
+        }
+    }
+
+    /// A probe is configured: from now on its traffic is what its kind says.
+    fn running(&mut self, now: Millis, id: ProbeId, out: &mut Vec<Command>) {
+        let heartbeat_ms = self.settings.heartbeat_ms;
+        let Some(probe) = self.probes.get_mut(id) else {
+            return;
+        };
+        probe.stage = Stage::Running;
+        probe.running_since = Some(now);
+        if probe.kind.client_sends() {
+            out.push(Command::StartTimer {
+                id: IdleTimer::Heartbeat(id),
+                after_ms: heartbeat_ms,
+            });
+        }
+    }
+
+    fn send(&mut self, now: Millis, id: ProbeId, message: &ClientMessage, out: &mut Vec<Command>) {
+        let text = serde_json::to_string(message).unwrap_or_default();
+        self.send_text(now, id, text, out);
+    }
+
+    fn send_text(&mut self, now: Millis, id: ProbeId, text: String, out: &mut Vec<Command>) {
+        if let Some(probe) = self.probes.get_mut(id) {
+            probe.last_traffic = Some(now);
+            out.push(Command::Send { probe: id, text });
+        }
+    }
+
+    fn message(&mut self, now: Millis, id: ProbeId, text: Option<String>, out: &mut Vec<Command>) {
+        let Some(probe) = self.probes.get_mut(id) else {
+            return;
+        };
+        if probe.stage == Stage::Closed {
+            return;
+        }
+        probe.last_traffic = Some(now);
+        if !self.companion {
+            return;
+        }
+        let Some(message) = text.and_then(|t| serde_json::from_str::<ServerMessage>(&t).ok())
+        else {
+            return;
+        };
+        match message {
+            ServerMessage::Welcome { session, conn, .. } => {
+                probe.session = Some(session);
+                probe.server_conn = Some(conn);
+                let configure = probe.kind.configure(self.settings.heartbeat_ms);
+                self.send(now, id, &configure, out);
+            }
+            ServerMessage::Configured { .. } if probe.stage != Stage::Running => {
+                self.running(now, id, out);
+            }
+            ServerMessage::SessionView {
+                session,
+                connections,
+            } => {
+                for cut in self
+                    .probes
+                    .iter_mut()
+                    .filter(|p| p.session.as_deref() == Some(session.as_str()))
+                {
+                    let seen = connections
+                        .iter()
+                        .find(|c| Some(c.conn) == cut.server_conn)
+                        .and_then(|c| c.close.as_ref().map(|close| close.by));
+                    cut.server_saw = Some(seen.unwrap_or(ClosedBy::None));
+                    if cut.server_close_code.is_none() {
+                        cut.server_close_code = connections
+                            .iter()
+                            .find(|c| Some(c.conn) == cut.server_conn)
+                            .and_then(|c| c.close.as_ref().and_then(|close| close.code));
+                    }
+                }
+                self.views_pending = self.views_pending.saturating_sub(1);
+                if self.views_pending == 0 && self.phase == Phase::AskingServer {
+                    self.finish(now, out);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn closed(
+        &mut self,
+        now: Millis,
+        id: ProbeId,
+        code: u16,
+        was_clean: bool,
+        out: &mut Vec<Command>,
+    ) {
+        let Some(probe) = self.probes.get_mut(id) else {
+            return;
+        };
+        if probe.stage == Stage::Closed {
+            return;
+        }
+        probe.close(now, code, was_clean);
+        let kind = probe.kind;
+        let never_opened = probe.opened_at.is_none();
+        out.push(Command::CancelTimer(IdleTimer::Heartbeat(id)));
+        if self.phase == Phase::Detecting {
+            self.failure = Some(format!(
+                "the first connection closed with {code} before opening: the target could not \
+                 be reached (see the console for why)"
+            ));
+            return self.finish(now, out);
+        }
+        if never_opened {
+            return; // a probe that never opened tells nothing about idle time
+        }
+        if kind == ProbeKind::Silent && self.cut_at.is_none() && self.phase == Phase::Running {
+            self.cut_at = Some(now);
+            out.push(Command::CancelTimer(IdleTimer::MaxIdle));
+            out.push(Command::StartTimer {
+                id: IdleTimer::AfterCut,
+                after_ms: self.settings.heartbeat_ms + self.settings.margin_ms,
+            });
+        }
+        if self.phase == Phase::Running && self.probes.iter().all(|p| p.stage == Stage::Closed) {
+            self.conclude(now, out);
+        }
+    }
+
+    fn timer(&mut self, now: Millis, timer: IdleTimer, out: &mut Vec<Command>) {
+        match timer {
+            IdleTimer::OpenTimeout if self.phase == Phase::Detecting => {
+                self.failure = Some(format!(
+                    "the first connection did not open within {} s",
+                    OPEN_TIMEOUT_MS / 1000
+                ));
+                self.finish(now, out);
+            }
+            IdleTimer::Heartbeat(id) if self.phase == Phase::Running => {
+                let Some(probe) = self.probes.get_mut(id) else {
+                    return;
+                };
+                if probe.stage != Stage::Running {
+                    return;
+                }
+                probe.heartbeats += 1;
+                let seq = probe.heartbeats;
+                let text = if self.companion {
+                    serde_json::to_string(&ClientMessage::Heartbeat { seq }).unwrap_or_default()
+                } else {
+                    self.settings
+                        .heartbeat_payload
+                        .replace("{seq}", &seq.to_string())
+                };
+                self.send_text(now, id, text, out);
+                out.push(Command::StartTimer {
+                    id: IdleTimer::Heartbeat(id),
+                    after_ms: self.settings.heartbeat_ms,
+                });
+            }
+            IdleTimer::MaxIdle | IdleTimer::AfterCut if self.phase == Phase::Running => {
+                self.conclude(now, out);
+            }
+            IdleTimer::ServerView if self.phase == Phase::AskingServer => self.finish(now, out),
+            _ => {}
+        }
+    }
+
+    /// Asks the companion how it saw each cut probe (on a probe still open), then finishes.
+    fn conclude(&mut self, now: Millis, out: &mut Vec<Command>) {
+        let asker = self.probes.iter().position(|p| p.stage == Stage::Running);
+        let sessions: Vec<String> = self
+            .probes
+            .iter()
+            .filter(|p| p.stage == Stage::Closed && p.opened_at.is_some())
+            .filter_map(|p| p.session.clone())
+            .collect();
+        match asker {
+            Some(asker) if self.companion && !sessions.is_empty() => {
+                self.phase = Phase::AskingServer;
+                self.views_pending = sessions.len();
+                for session in sessions {
+                    let ask = ClientMessage::SessionView {
+                        session: Some(session),
+                    };
+                    self.send(now, asker, &ask, out);
+                }
+                out.push(Command::StartTimer {
+                    id: IdleTimer::ServerView,
+                    after_ms: SERVER_VIEW_TIMEOUT_MS,
+                });
+            }
+            _ => self.finish(now, out),
+        }
+    }
+
+    fn finish(&mut self, now: Millis, out: &mut Vec<Command>) {
+        for (id, probe) in self.probes.iter_mut().enumerate() {
+            out.push(Command::CancelTimer(IdleTimer::Heartbeat(id)));
+            if probe.stage != Stage::Closed {
+                probe.survived_until = Some(now);
+                out.push(Command::Close {
+                    probe: id,
+                    code: FINISH_CODE,
+                    reason: FINISH_REASON.into(),
+                });
+            }
+        }
+        for timer in [
+            IdleTimer::OpenTimeout,
+            IdleTimer::MaxIdle,
+            IdleTimer::AfterCut,
+            IdleTimer::ServerView,
+        ] {
+            out.push(Command::CancelTimer(timer));
+        }
+        self.result = Some(IdleResult::from_probes(
+            &self.probes,
+            result::Context {
+                now,
+                settings: &self.settings,
+                companion: self.companion,
+                started_at: self.started_at,
+                page_was_hidden: self.page_was_hidden,
+                cancelled: self.cancelled,
+                failure: self.failure.clone(),
+            },
+        ));
+        self.phase = Phase::Done;
+        out.push(Command::Finished);
+    }
+}
+
+#[cfg(test)]
+mod tests;
