@@ -3,18 +3,22 @@
 use leptos::prelude::*;
 
 use super::{
-    CatalogueReference, CloseForm, ClosePanel, ConnectForm, EventLogView, Header, LiveMetricsPanel,
-    ReconnectHistory, SendBox, SettingsForm,
+    CatalogueReference, CloseForm, ClosePanel, ConnectForm, EventLogView, Header,
+    IdleExperimentCard, LiveMetricsPanel, ReconnectHistory, SendBox, SettingsForm,
 };
-use crate::session::{self, Console};
+use crate::session::{self, Console, IdleRunner};
 
 /// The root of the page.
 #[component]
 pub fn App() -> impl IntoView {
     let console = Console::new();
     provide_context(console);
-    session::watch_page_lifecycle(console);
+    let idle = IdleRunner::new();
+    provide_context(idle);
+    session::watch_page_lifecycle(console, idle);
     let saved_target = console.settings().with_untracked(|s| s.target.clone());
+    // One target for the console and the experiment.
+    let target = RwSignal::new(session::initial_target(&saved_target));
     view! {
         <Header />
         <main id="main" class="page">
@@ -23,13 +27,14 @@ pub fn App() -> impl IntoView {
             </p>
             <section class="card" aria-labelledby="console-heading">
                 <h2 id="console-heading">"Connection console"</h2>
-                <ConnectForm initial_target=session::initial_target(&saved_target) />
+                <ConnectForm target=target />
                 <SettingsForm />
                 <SendBox />
                 <CloseForm />
                 <ClosePanel />
                 <EventLogView />
             </section>
+            <IdleExperimentCard target=target />
             <LiveMetricsPanel />
             <ReconnectHistory />
             <CatalogueReference />

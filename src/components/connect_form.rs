@@ -9,11 +9,10 @@ use crate::session::Console;
 /// Where the user says what to connect to.
 #[component]
 pub fn ConnectForm(
-    /// The target the field starts with.
-    initial_target: String,
+    /// The target, shared with the idle experiment.
+    target: RwSignal<String>,
 ) -> impl IntoView {
     let console = expect_context::<Console>();
-    let target = RwSignal::new(initial_target);
     let settings = console.settings();
     let protocols = RwSignal::new(settings.with_untracked(|s| s.subprotocols.clone()));
     let status = console.status();

@@ -90,12 +90,22 @@ fn Timeline(
         .chain(marks.hidden().filter_map(|span| span.to))
         .chain(marks.marks().map(|mark| mark.at))
         .fold(start + 1.0, f64::max);
+    // An open connection at the end gets room to show: at least a tenth of the width.
+    let still_open = attempts
+        .last()
+        .is_some_and(|a| a.ended.is_none() && a.opened.is_some());
+    let end = if still_open {
+        end + (end - start) / 9.0 + 1.0
+    } else {
+        end
+    };
     let x = move |t: f64| (t - start) / (end - start) * WIDTH;
     let segments = attempts
         .iter()
         .map(|a| {
             let from = x(a.opened.unwrap_or(a.started));
-            let to = x(a.ended.unwrap_or(end)).max(from + 2.0);
+            // A connection still open runs to the right edge: it goes on now.
+            let to = a.ended.map_or(WIDTH, x).max(from + 2.0);
             let label = a.code.map_or_else(|| "open".to_string(), |c| c.to_string());
             let data_code = label.clone();
             let title = format!(

@@ -4,10 +4,12 @@
 //! Components call this layer; it is the only caller of `browser/`.
 
 mod console;
+mod idle_runner;
 mod page;
 mod persist;
 mod status;
 
 pub use console::Console;
+pub use idle_runner::{IdleRunner, IdleView};
 pub use page::{initial_target, watch_page_lifecycle};
 pub use status::{CloseExplanation, ConnectionStatus};

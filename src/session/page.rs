@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use wsdoctor_core::target::default_target;
 
-use super::Console;
+use super::{Console, IdleRunner};
 use crate::browser::lifecycle::{self, PageEvent};
 use crate::browser::location;
 
@@ -29,12 +29,18 @@ pub fn page_is_https() -> bool {
 }
 
 /// Logs every event of the page's life into `console` (and uses them to explain closes),
-/// for as long as the current reactive owner lives.
-pub fn watch_page_lifecycle(console: Console) {
+/// and tells a running idle experiment when the page is hidden, for as long as the
+/// current reactive owner lives.
+pub fn watch_page_lifecycle(console: Console, idle: IdleRunner) {
     if lifecycle::is_hidden() {
         console.record_page_event(PageEvent::Hidden);
     }
-    let watcher = lifecycle::LifecycleWatcher::start(move |event| console.record_page_event(event));
+    let watcher = lifecycle::LifecycleWatcher::start(move |event| {
+        if matches!(event, PageEvent::Hidden | PageEvent::Frozen) {
+            idle.page_hidden();
+        }
+        console.record_page_event(event);
+    });
     // Kept with the owner; dropped (and the listeners removed) when the owner is disposed.
     StoredValue::new_local(watcher);
 }

@@ -5,8 +5,9 @@
 //! - echo: messages/s and p50/p99 latency with 100 connections × 20-byte messages, closed
 //!   loop, against wsdoctor-server and against a Node `ws` echo server in the same run,
 //!   reported as a ratio;
-//! - the page under a flood of 100,000 messages next to a raw-JavaScript counter
-//!   (`bench_page`).
+//! - in headless Chromium (`bench_browser`): the page under a flood of 100,000 messages
+//!   next to a raw-JavaScript counter, and the idle experiment's time to its verdict
+//!   behind nginx with a known timeout.
 //!
 //! Every process here is started by this file, bound to 127.0.0.1, and stopped by it;
 //! each load is bounded in count and time.
@@ -15,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::bench_page;
+use crate::bench_browser;
 use crate::cmd;
 use crate::page;
 use crate::paths;
@@ -59,9 +60,14 @@ pub fn run() -> Result<(), Error> {
         echo(&bench_bin, &server)
     })?;
     let flood = steps.require("the page under a flood, next to a raw JS counter", || {
-        bench_page::run(&server_bin, &dist, &programs)
+        bench_browser::flood(&server_bin, &dist, &programs)
     })?;
-    let report = report(&idle, &node_idle, &ours, &theirs) + &bench_page::report(&flood);
+    let verdicts = steps.require("idle experiment: time to verdict behind nginx", || {
+        bench_browser::idle_verdict(&server_bin, &dist, &programs)
+    })?;
+    let report = report(&idle, &node_idle, &ours, &theirs)
+        + &bench_browser::flood_report(&flood)
+        + &bench_browser::idle_verdict_report(&verdicts);
     let path = paths::root().join("docs").join("PERFORMANCE.md");
     std::fs::write(&path, &report).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     eprintln!("\n{report}\nwritten to {}", path.display());
@@ -255,12 +261,7 @@ fn echo(bench: &Path, server: &Running) -> Result<Echo, Error> {
         &ECHO_BYTES.to_string(),
     ]))
     .ok_or("the echo load failed")?;
-    let value = |key: &str| -> Result<f64, Error> {
-        out.lines()
-            .find_map(|l| l.strip_prefix(&format!("{key}=")))
-            .and_then(|v| v.trim().parse().ok())
-            .ok_or_else(|| format!("no {key} in: {out}"))
-    };
+    let value = |key: &str| cmd::number_after(&out, key);
     let echo = Echo {
         per_s: value("messages_per_s")?,
         p50_us: value("p50_us")? as u64,

@@ -44,3 +44,12 @@ pub fn describe(command: &Command) -> String {
         .collect::<Vec<_>>()
         .join(" ")
 }
+
+/// The number after `key=` on a line of a measuring program's output.
+pub fn number_after(output: &str, key: &str) -> Result<f64, Error> {
+    output
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{key}=")))
+        .and_then(|v| v.trim().parse().ok())
+        .ok_or_else(|| format!("no {key} in: {output}"))
+}

@@ -5,7 +5,7 @@
 //! xtask has no dependencies of its own: it must compile in seconds on a fresh machine.
 
 mod bench;
-mod bench_page;
+mod bench_browser;
 mod cmd;
 mod page;
 mod paths;
@@ -28,7 +28,8 @@ Commands:
                              end-to-end tests (Chromium, wsdoctor-server, nginx)
   bench                      server memory with 10,000 idle connections, echo speed
                              against Node `ws`, the page under a flood next to a raw
-                             JavaScript counter; writes docs/PERFORMANCE.md
+                             JavaScript counter, the idle experiment's time to verdict
+                             behind nginx; writes docs/PERFORMANCE.md
 ";
 
 fn main() -> ExitCode {

@@ -153,7 +153,7 @@ impl Probe {
             kind: self.kind,
             interval_ms: (self.kind != ProbeKind::Silent).then_some(heartbeat_ms),
             survived: cut.is_none() && self.opened_at.is_some(),
-            running: self.stage != Stage::Closed,
+            running: self.stage != Stage::Closed && self.survived_until.is_none(),
             opened: self.opened_at.is_some(),
             closed_after_ms: match (start, cut) {
                 (Some(start), Some(cut)) => Some((cut - start).max(0.0) as u64),

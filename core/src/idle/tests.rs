@@ -370,6 +370,7 @@ fn a_60_s_cut_in_both_directions_is_found_named_and_fixed_by_any_heartbeat() {
     assert_eq!(silent.server_saw, Some(ClosedBy::None));
     assert_eq!(result.cut_by, Some(result::CutBy::Path));
     assert_eq!(result.recommended_heartbeat_ms, Some(25_000));
+    assert!(result.probes.iter().all(|p| !p.running), "all over");
     let finished = sim.finished_at.unwrap();
     assert!(
         finished <= 60_000.0 + 25_000.0 + 2_000.0,

@@ -16,6 +16,36 @@ pub struct LogLine {
     pub text: String,
 }
 
+/// One probe of the idle experiment as the page shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IdleProbe {
+    /// `silent`, `client_heartbeat`, ...
+    pub name: String,
+    /// Whether it was open at the end.
+    pub survived: bool,
+    /// The close code the browser saw, if it was cut.
+    pub close_code: Option<u16>,
+    /// After how long it was cut.
+    pub closed_after_ms: Option<u64>,
+}
+
+/// The idle experiment's verdict as the page shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IdleVerdict {
+    /// The headline.
+    pub headline: String,
+    /// The whole verdict's text.
+    pub text: String,
+    /// The idle timeout found, in ms.
+    pub idle_timeout_ms: Option<u64>,
+    /// The heartbeat recommended, in ms.
+    pub recommended_heartbeat_ms: Option<u64>,
+    /// Every probe.
+    pub probes: Vec<IdleProbe>,
+    /// The snippets' titles.
+    pub snippets: Vec<String>,
+}
+
 /// The console on the page a `Client` has open.
 pub struct ConsolePage<'a> {
     client: &'a Client,
@@ -391,6 +421,79 @@ impl<'a> ConsolePage<'a> {
         let checked = checkbox.prop("checked").await.ok().flatten().as_deref() == Some("true");
         if checked != on {
             checkbox.click().await.expect("toggle a checkbox");
+        }
+    }
+
+    /// Fills in the idle experiment's settings (seconds) and presses Start.
+    pub async fn start_idle_experiment(&self, watch_s: &str, every_s: &str) {
+        for (test_id, value) in [("idle-watch", watch_s), ("idle-every", every_s)] {
+            let input = self.element(test_id).await;
+            input.clear().await.expect("clear an experiment setting");
+            input
+                .send_keys(&format!("{value} \u{E003}"))
+                .await
+                .expect("type an experiment setting");
+        }
+        self.click("idle-start").await;
+    }
+
+    /// Waits (up to `patience`) for the idle experiment's verdict and reads it.
+    pub async fn wait_for_idle_verdict(&self, patience: std::time::Duration) -> IdleVerdict {
+        let verdict = self
+            .client
+            .wait()
+            .at_most(patience)
+            .for_element(Locator::Css(&by_id("idle-verdict")))
+            .await
+            .unwrap_or_else(|e| panic!("no verdict within {patience:?}: {e}"));
+        let number = |value: Option<String>| value.and_then(|v| v.parse::<u64>().ok());
+        let mut probes = Vec::new();
+        for probe in self
+            .client
+            .find_all(Locator::Css(&by_id("idle-probe")))
+            .await
+            .expect("read the probes")
+        {
+            let attr = |name: &'static str| {
+                let probe = probe.clone();
+                async move { probe.attr(name).await.ok().flatten() }
+            };
+            probes.push(IdleProbe {
+                name: attr("data-name").await.unwrap_or_default(),
+                survived: attr("data-survived").await.as_deref() == Some("true"),
+                close_code: attr("data-close-code").await.and_then(|v| v.parse().ok()),
+                closed_after_ms: number(attr("data-closed-after-ms").await),
+            });
+        }
+        let mut snippets = Vec::new();
+        for snippet in self
+            .client
+            .find_all(Locator::Css(&by_id("idle-snippet")))
+            .await
+            .expect("read the snippets")
+        {
+            snippets.push(
+                snippet
+                    .attr("data-title")
+                    .await
+                    .ok()
+                    .flatten()
+                    .unwrap_or_default(),
+            );
+        }
+        IdleVerdict {
+            headline: self.text("idle-headline").await,
+            text: verdict.text().await.unwrap_or_default(),
+            idle_timeout_ms: number(verdict.attr("data-idle-timeout-ms").await.ok().flatten()),
+            recommended_heartbeat_ms: number(
+                verdict
+                    .attr("data-recommended-heartbeat-ms")
+                    .await
+                    .ok()
+                    .flatten(),
+            ),
+            probes,
+            snippets,
         }
     }
 

@@ -1,0 +1,273 @@
+//! The idle-timeout experiment card: settings, Start and Cancel, a progress bar with a
+//! countdown, every probe's live state on one shared timeline, and the verdict with
+//! snippets to copy.
+
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use wsdoctor_core::idle::{IdleSettings, Phase, ProbeResult};
+use wsdoctor_core::settings::{parse_seconds, seconds_field};
+use wsdoctor_core::target::parse_subprotocols;
+
+use crate::session::{Console, IdleRunner, IdleView};
+
+const WIDTH: f64 = 600.0;
+const ROW: f64 = 22.0;
+
+fn secs(ms: u64) -> String {
+    format!("{:.1} s", ms as f64 / 1000.0)
+}
+
+/// The experiment card. `target` is shared with the console's form.
+#[component]
+pub fn IdleExperimentCard(
+    /// The target to probe.
+    target: RwSignal<String>,
+) -> impl IntoView {
+    let runner = expect_context::<IdleRunner>();
+    let console = expect_context::<Console>();
+    let view = runner.view();
+    let defaults = IdleSettings::default();
+    let watch = RwSignal::new(seconds_field(defaults.max_idle_ms));
+    let every = RwSignal::new(seconds_field(defaults.heartbeat_ms));
+    let running = move || view.with(|v| v.phase.is_some_and(|p| p != Phase::Done));
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let console_settings = console.settings().get_untracked();
+        let settings = parse_seconds("watch for", &watch.get_untracked()).and_then(|max_idle_ms| {
+            Ok(IdleSettings {
+                max_idle_ms,
+                heartbeat_ms: parse_seconds("heartbeat every", &every.get_untracked())?,
+                heartbeat_payload: console_settings.heartbeat_payload.clone(),
+                subprotocols: parse_subprotocols(&console_settings.subprotocols)
+                    .unwrap_or_default(),
+                ..IdleSettings::default()
+            })
+        });
+        match settings {
+            Ok(settings) => runner.start(&target.get_untracked(), settings),
+            Err(why) => runner.refuse(why),
+        }
+    };
+    view! {
+        <section class="card idle" aria-labelledby="idle-heading" data-testid="idle-card">
+            <h2 id="idle-heading">"Idle-timeout experiment"</h2>
+            <p class="muted">
+                "Opens parallel connections to the target above: one silent, the others with heartbeats from the page, from the server, as Ping frames, and echoed. "
+                "When the silent one is cut, the others prove which heartbeat keeps a connection open. Against wsdoctor-server all five run; against another server, the silent and the echoed one."
+            </p>
+            <form class="idle-form" on:submit=on_submit>
+                <div class="fields">
+                    <div class="field">
+                        <label for="idle-watch">"Watch for up to (s)"</label>
+                        <input
+                            id="idle-watch"
+                            data-testid="idle-watch"
+                            type="text"
+                            inputmode="decimal"
+                            autocomplete="off"
+                            aria-describedby="idle-watch-hint"
+                            bind:value=watch
+                        />
+                        <span class="muted hint" id="idle-watch-hint">
+                            "130 s catches the 60 s and 100 s defaults; up to 900 s (15 min)"
+                        </span>
+                    </div>
+                    <div class="field">
+                        <label for="idle-every">"Heartbeat every (s)"</label>
+                        <input
+                            id="idle-every"
+                            data-testid="idle-every"
+                            type="text"
+                            inputmode="decimal"
+                            autocomplete="off"
+                            bind:value=every
+                        />
+                    </div>
+                </div>
+                <div class="row">
+                    <button type="submit" data-testid="idle-start" disabled=running>
+                        "Start experiment"
+                    </button>
+                    <button
+                        type="button"
+                        data-testid="idle-cancel"
+                        disabled=move || !running()
+                        on:click=move |_| runner.cancel()
+                    >
+                        "Cancel"
+                    </button>
+                </div>
+            </form>
+            {move || view.with(|v| v.refused.clone()).map(|why| view! {
+                <p role="alert" class="error" data-testid="idle-refused">{why}</p>
+            })}
+            <Progress view=view />
+            <ProbeTimeline view=view />
+            <VerdictView view=view />
+        </section>
+    }
+}
+
+/// The progress bar and countdown.
+#[component]
+fn Progress(view: ReadSignal<IdleView>) -> impl IntoView {
+    let status = move || {
+        view.with(|v| match v.phase {
+            None => String::new(),
+            Some(Phase::Ready | Phase::Detecting) => "Connecting…".into(),
+            Some(Phase::Running) => format!(
+                "Running: {} watched, at most {} left",
+                secs(v.elapsed_ms),
+                secs(v.left_ms)
+            ),
+            Some(Phase::AskingServer) => "Asking the server how it saw the cut…".into(),
+            Some(Phase::Done) => format!("Done after {}.", secs(v.elapsed_ms)),
+        })
+    };
+    view! {
+        <Show when=move || view.with(|v| v.phase.is_some())>
+            <p role="status" data-testid="idle-status">{status}</p>
+            <progress
+                class="idle-progress"
+                aria-label="Experiment progress"
+                max=move || view.with(|v| v.total_ms.max(1))
+                value=move || view.with(|v| v.elapsed_ms.min(v.total_ms))
+            ></progress>
+        </Show>
+    }
+}
+
+/// A probe's state in words (colour is never the only signal).
+fn probe_state(p: &ProbeResult) -> String {
+    if !p.opened {
+        return match p.close_code {
+            Some(code) => format!("never opened ({code})"),
+            None => "opening…".into(),
+        };
+    }
+    match (p.closed_after_ms, p.close_code) {
+        (Some(after), Some(code)) => format!(
+            "cut after {} ({code}{}), idle {}",
+            secs(after),
+            if p.was_clean == Some(true) {
+                ", clean"
+            } else {
+                ""
+            },
+            p.idle_before_close_ms.map_or_else(|| "?".into(), secs)
+        ),
+        _ if p.survived && !p.running => {
+            format!("survived {}", p.alive_for_ms.map_or_else(String::new, secs))
+        }
+        _ => format!("open {}", p.alive_for_ms.map_or_else(String::new, secs)),
+    }
+}
+
+/// One row per probe on a shared time axis.
+#[component]
+fn ProbeTimeline(view: ReadSignal<IdleView>) -> impl IntoView {
+    let rows = move || {
+        view.with(|v| {
+            let span = v.total_ms.max(v.elapsed_ms).max(1) as f64;
+            v.probes
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    let width = p.alive_for_ms.unwrap_or(0) as f64 / span * (WIDTH - 160.0);
+                    let y = i as f64 * ROW;
+                    let class = if p.closed_after_ms.is_some() {
+                        "probe-cut"
+                    } else {
+                        "probe-open"
+                    };
+                    let state = probe_state(p);
+                    view! {
+                        <g
+                            data-testid="idle-probe"
+                            data-name=p.name.clone()
+                            data-survived=p.survived.to_string()
+                            data-close-code=p.close_code.map(|c| c.to_string()).unwrap_or_default()
+                            data-closed-after-ms=p.closed_after_ms.map(|c| c.to_string()).unwrap_or_default()
+                        >
+                            <text x=0.0 y=y + 15.0 class="probe-name">{p.name.clone()}</text>
+                            <rect x=160.0 y=y + 4.0 width=width.max(1.0) height=14.0 class=class />
+                            <text x=164.0 y=y + 15.0 class="probe-state">{state}</text>
+                        </g>
+                    }
+                })
+                .collect_view()
+        })
+    };
+    let height = move || view.with(|v| v.probes.len().max(1) as f64 * ROW);
+    let label = move || {
+        view.with(|v| {
+            v.probes
+                .iter()
+                .map(|p| format!("{}: {}", p.name, probe_state(p)))
+                .collect::<Vec<_>>()
+                .join("; ")
+        })
+    };
+    view! {
+        <Show when=move || view.with(|v| !v.probes.is_empty())>
+            <svg
+                class="probe-timeline"
+                data-testid="idle-timeline"
+                viewBox=move || format!("0 0 {WIDTH} {}", height())
+                role="img"
+                aria-label=label
+            >
+                {rows}
+            </svg>
+        </Show>
+    }
+}
+
+/// The verdict, its findings and advice, and the snippets.
+#[component]
+fn VerdictView(view: ReadSignal<IdleView>) -> impl IntoView {
+    move || {
+        view.with(|v| {
+            let (Some(verdict), Some(result)) = (v.verdict.clone(), v.result.clone()) else {
+                return ().into_any();
+            };
+            let snippets = v
+                .snippets
+                .iter()
+                .map(|s| {
+                    view! {
+                        <details class="snippet" data-testid="idle-snippet" data-title=s.title.clone()>
+                            <summary>{format!("{} ({})", s.title, s.language)}</summary>
+                            <pre><code>{s.code.clone()}</code></pre>
+                        </details>
+                    }
+                })
+                .collect_view();
+            view! {
+                <div
+                    class="verdict"
+                    data-testid="idle-verdict"
+                    data-idle-timeout-ms=result.idle_timeout_ms.map(|t| t.to_string()).unwrap_or_default()
+                    data-recommended-heartbeat-ms=result
+                        .recommended_heartbeat_ms
+                        .map(|t| t.to_string())
+                        .unwrap_or_default()
+                >
+                    <h3 data-testid="idle-headline">{verdict.headline.clone()}</h3>
+                    <ul>
+                        {verdict.findings.iter().map(|f| view! { <li>{f.clone()}</li> }).collect_view()}
+                    </ul>
+                    {(!verdict.advice.is_empty()).then(|| view! {
+                        <h4>"What to do"</h4>
+                        <ul>
+                            {verdict.advice.iter().map(|a| view! { <li>{a.clone()}</li> }).collect_view()}
+                        </ul>
+                    })}
+                    {(!v.snippets.is_empty()).then(|| view! { <h4>"Snippets with these numbers"</h4> })}
+                    {snippets}
+                </div>
+            }
+                .into_any()
+        })
+    }
+}

@@ -1,0 +1,45 @@
+//! The idle-verdict benchmark, run by `cargo xtask bench`: how long the idle experiment
+//! takes to reach its verdict behind a real nginx whose `proxy_read_timeout` is known,
+//! as a ratio to that timeout (goal: the timeout T plus the heartbeat h plus 2 s, at most).
+//!
+//! Prints `key=value` lines; xtask writes the table.
+
+use std::time::{Duration, Instant};
+
+use wsdoctor_e2e::browser::Browser;
+use wsdoctor_e2e::console_page::ConsolePage;
+use wsdoctor_e2e::nginx::{Nginx, NginxOptions};
+use wsdoctor_e2e::server::Server;
+
+const TIMEOUTS_S: [u64; 2] = [5, 10];
+const HEARTBEAT_S: u64 = 2;
+const WATCH_S: u64 = 60;
+
+#[tokio::main]
+async fn main() {
+    let server = Server::start();
+    let browser = Browser::start().await;
+    for timeout in TIMEOUTS_S {
+        let nginx = Nginx::start(
+            server.addr(),
+            &NginxOptions {
+                read_timeout: Duration::from_secs(timeout),
+            },
+        );
+        let page = ConsolePage::open(&browser, &nginx.page_url()).await;
+        let started = Instant::now();
+        page.start_idle_experiment(&WATCH_S.to_string(), &HEARTBEAT_S.to_string())
+            .await;
+        let verdict = page
+            .wait_for_idle_verdict(Duration::from_secs(WATCH_S + 30))
+            .await;
+        let seconds = started.elapsed().as_secs_f64();
+        let found = verdict.idle_timeout_ms.unwrap_or(0);
+        println!("t{timeout}.timeout_ms={}", timeout * 1000);
+        println!("t{timeout}.heartbeat_ms={}", HEARTBEAT_S * 1000);
+        println!("t{timeout}.found_ms={found}");
+        println!("t{timeout}.verdict_s={seconds:.3}");
+        nginx.stop();
+    }
+    browser.close().await;
+}

@@ -1,0 +1,120 @@
+//! The idle-timeout experiment, end to end: headless Chromium, a real nginx from Debian
+//! with a short `proxy_read_timeout` in front of wsdoctor-server, and the same
+//! experiment straight against wsdoctor-server.
+
+use std::time::Duration;
+
+use wsdoctor_e2e::browser::Browser;
+use wsdoctor_e2e::console_page::ConsolePage;
+use wsdoctor_e2e::nginx::{Nginx, NginxOptions};
+use wsdoctor_e2e::server::Server;
+
+/// nginx's idle timeout in these tests: short, so the test stays fast.
+const NGINX_TIMEOUT: Duration = Duration::from_secs(3);
+
+#[tokio::test]
+async fn behind_nginx_the_experiment_finds_its_read_timeout_and_the_heartbeats_that_survive() {
+    let server = Server::start();
+    let nginx = Nginx::start(
+        server.addr(),
+        &NginxOptions {
+            read_timeout: NGINX_TIMEOUT,
+        },
+    );
+    let browser = Browser::start().await;
+    let page = ConsolePage::open(&browser, &nginx.page_url()).await;
+    page.start_idle_experiment("20", "1").await;
+    let verdict = page.wait_for_idle_verdict(Duration::from_secs(20)).await;
+
+    let expected = NGINX_TIMEOUT.as_millis() as u64;
+    let found = verdict.idle_timeout_ms.expect("an idle timeout");
+    let tolerance = (expected / 10).max(500);
+    assert!(
+        found.abs_diff(expected) <= tolerance,
+        "found {found} ms, nginx cuts after {expected} ms: {verdict:#?}"
+    );
+    assert!(
+        verdict.headline.contains("about 3.0 s") || verdict.headline.contains("about 3 s"),
+        "{verdict:#?}"
+    );
+    let silent = &verdict.probes[0];
+    assert_eq!(silent.name, "silent");
+    assert_eq!(
+        silent.close_code,
+        Some(1006),
+        "nginx cuts without a close frame"
+    );
+    assert!(!silent.survived);
+    // Measured: nginx re-arms its timer on traffic in either direction of an upgraded
+    // connection, so every busy probe survives, whichever side sends.
+    let survivors: Vec<&str> = verdict
+        .probes
+        .iter()
+        .filter(|p| p.survived)
+        .map(|p| p.name.as_str())
+        .collect();
+    assert_eq!(
+        survivors,
+        [
+            "client_heartbeat",
+            "server_heartbeat",
+            "server_ping",
+            "echo_heartbeat"
+        ],
+        "{verdict:#?}"
+    );
+    assert!(
+        verdict.text.contains("whichever side sends them"),
+        "{}",
+        verdict.text
+    );
+    assert!(
+        verdict.text.contains("No close frame reached the server"),
+        "the server's view: {}",
+        verdict.text
+    );
+    assert_eq!(verdict.recommended_heartbeat_ms, Some(1000));
+    assert!(
+        verdict.snippets.iter().any(|t| t == "nginx"),
+        "{:?}",
+        verdict.snippets
+    );
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn straight_to_the_server_no_idle_timeout_is_found_up_to_the_time_watched() {
+    let server = Server::start();
+    let browser = Browser::start().await;
+    let page = ConsolePage::open(&browser, &server.page_url()).await;
+    page.start_idle_experiment("4", "1").await;
+    let verdict = page.wait_for_idle_verdict(Duration::from_secs(15)).await;
+    assert_eq!(verdict.headline, "No idle timeout found up to 4 s.");
+    assert_eq!(verdict.idle_timeout_ms, None);
+    assert_eq!(
+        verdict.probes.len(),
+        5,
+        "the companion runs all five probes"
+    );
+    assert!(verdict.probes.iter().all(|p| p.survived), "{verdict:#?}");
+    assert!(verdict.text.contains("does not prove"), "{}", verdict.text);
+    assert!(verdict.snippets.is_empty());
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn an_unreachable_target_ends_the_experiment_at_once_with_a_reason() {
+    let server = Server::start();
+    let browser = Browser::start().await;
+    let page = ConsolePage::open(&browser, &server.page_url()).await;
+    let closed = wsdoctor_e2e::process::free_port();
+    page.set_target(&format!("ws://127.0.0.1:{closed}/ws"))
+        .await;
+    page.start_idle_experiment("20", "1").await;
+    let verdict = page.wait_for_idle_verdict(Duration::from_secs(15)).await;
+    assert!(
+        verdict.headline.starts_with("The experiment could not run"),
+        "{verdict:#?}"
+    );
+    browser.close().await;
+}
