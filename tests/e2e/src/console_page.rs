@@ -437,6 +437,11 @@ impl<'a> ConsolePage<'a> {
         self.click("idle-start").await;
     }
 
+    /// Presses Cancel on the idle experiment.
+    pub async fn cancel_idle_experiment(&self) {
+        self.click("idle-cancel").await;
+    }
+
     /// Waits (up to `patience`) for the idle experiment's verdict and reads it.
     pub async fn wait_for_idle_verdict(&self, patience: std::time::Duration) -> IdleVerdict {
         let verdict = self
