@@ -42,3 +42,64 @@ impl Drop for Timeout {
         }
     }
 }
+
+/// Named one-shot timers, at most one per name. A timer is never dropped inside its own
+/// callback (that would free the running closure): a replaced, cancelled or fired timer
+/// is set aside and dropped at the next `bury`, which callers do on events from
+/// elsewhere.
+pub struct Timers<K> {
+    live: std::collections::HashMap<K, Timeout>,
+    aside: Vec<Timeout>,
+}
+
+impl<K: Copy + Eq + std::hash::Hash> Timers<K> {
+    /// No timers.
+    pub fn new() -> Timers<K> {
+        Timers {
+            live: std::collections::HashMap::new(),
+            aside: Vec::new(),
+        }
+    }
+
+    /// Starts timer `id` (replacing one of that name) to call `callback` after `after_ms`.
+    pub fn start(&mut self, id: K, after_ms: u64, callback: impl FnOnce() + 'static) {
+        self.cancel(id);
+        if let Some(timeout) = Timeout::start(after_ms, callback) {
+            self.live.insert(id, timeout);
+        }
+    }
+
+    /// Cancels timer `id`, if it is pending.
+    pub fn cancel(&mut self, id: K) {
+        if let Some(old) = self.live.remove(&id) {
+            self.aside.push(old);
+        }
+    }
+
+    /// Whether timer `id` is pending.
+    pub fn is_pending(&self, id: K) -> bool {
+        self.live.contains_key(&id)
+    }
+
+    /// Timer `id` is firing now: it stops counting as pending.
+    pub fn fired(&mut self, id: K) {
+        self.cancel(id);
+    }
+
+    /// Cancels every timer.
+    pub fn cancel_all(&mut self) {
+        self.aside
+            .extend(self.live.drain().map(|(_, timeout)| timeout));
+    }
+
+    /// Drops the timers set aside. Call it only from an event that is not one of them.
+    pub fn bury(&mut self) {
+        self.aside.clear();
+    }
+}
+
+impl<K: Copy + Eq + std::hash::Hash> Default for Timers<K> {
+    fn default() -> Self {
+        Timers::new()
+    }
+}

@@ -8,6 +8,7 @@ use wsdoctor_core::idle::{IdleSettings, Phase, ProbeResult};
 use wsdoctor_core::settings::{parse_seconds, seconds_field};
 use wsdoctor_core::target::parse_subprotocols;
 
+use super::number_field::NumberField;
 use crate::session::{Console, IdleRunner, IdleView};
 
 const WIDTH: f64 = 600.0;
@@ -57,32 +58,18 @@ pub fn IdleExperimentCard(
             </p>
             <form class="idle-form" on:submit=on_submit>
                 <div class="fields">
-                    <div class="field">
-                        <label for="idle-watch">"Watch for up to (s)"</label>
-                        <input
-                            id="idle-watch"
-                            data-testid="idle-watch"
-                            type="text"
-                            inputmode="decimal"
-                            autocomplete="off"
-                            aria-describedby="idle-watch-hint"
-                            bind:value=watch
-                        />
-                        <span class="muted hint" id="idle-watch-hint">
-                            "130 s catches the 60 s and 100 s defaults; up to 900 s (15 min)"
-                        </span>
-                    </div>
-                    <div class="field">
-                        <label for="idle-every">"Heartbeat every (s)"</label>
-                        <input
-                            id="idle-every"
-                            data-testid="idle-every"
-                            type="text"
-                            inputmode="decimal"
-                            autocomplete="off"
-                            bind:value=every
-                        />
-                    </div>
+                    <NumberField
+                        id="idle-watch"
+                        label="Watch for up to (s)"
+                        hint="130 s catches the 60 s and 100 s defaults; up to 900 s (15 min)"
+                        value=watch
+                    />
+                    <NumberField
+                        id="idle-every"
+                        label="Heartbeat every (s)"
+                        hint="the busy probes' interval; the usual 25 s suits most proxies"
+                        value=every
+                    />
                 </div>
                 <div class="row">
                     <button type="submit" data-testid="idle-start" disabled=running>

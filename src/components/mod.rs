@@ -10,6 +10,7 @@ mod header;
 mod history;
 mod idle_card;
 mod live_metrics;
+mod number_field;
 mod send_box;
 mod settings_form;
 

@@ -5,6 +5,7 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use wsdoctor_core::settings::{ConsoleSettings, parse_max_attempts, parse_seconds, seconds_field};
 
+use super::number_field::NumberField;
 use crate::session::Console;
 
 /// The form's fields, as typed.
@@ -60,36 +61,6 @@ impl Fields {
             heartbeat_payload: self.heartbeat_payload.get_untracked(),
             ..base
         })
-    }
-}
-
-/// One labelled number field, in seconds unless `unit` says otherwise.
-#[component]
-fn NumberField(
-    /// The field's id (also its test id).
-    id: &'static str,
-    /// The label.
-    label: &'static str,
-    /// A hint under the label.
-    hint: &'static str,
-    /// The value as typed.
-    value: RwSignal<String>,
-) -> impl IntoView {
-    let hint_id = format!("{id}-hint");
-    view! {
-        <div class="field">
-            <label for=id>{label}</label>
-            <input
-                id=id
-                data-testid=id
-                type="text"
-                inputmode="decimal"
-                autocomplete="off"
-                aria-describedby=hint_id.clone()
-                bind:value=value
-            />
-            <span class="muted hint" id=hint_id>{hint}</span>
-        </div>
     }
 }
 

@@ -28,7 +28,7 @@ use super::persist;
 use super::status::{CloseExplanation, ConnectionStatus};
 use crate::browser::lifecycle::PageEvent;
 use crate::browser::socket::{Socket, SocketEvent};
-use crate::browser::timer::Timeout;
+use crate::browser::timer::Timers;
 use crate::browser::{clock, download, random};
 
 /// How many log entries the console keeps; older ones are counted, not kept.
@@ -49,15 +49,20 @@ struct SocketFacts {
     largest_sent: Option<usize>,
 }
 
+/// The console's timers: the supervisor's, and the next redraw of the log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum ConsoleTimer {
+    Supervisor(TimerId),
+    Publish,
+}
+
 /// The browser side of the console: live sockets and timers, and what must be dropped.
 #[derive(Default)]
 struct Runtime {
     sockets: HashMap<ConnId, Socket>,
-    timers: HashMap<TimerId, Timeout>,
+    timers: Timers<ConsoleTimer>,
     facts: HashMap<ConnId, SocketFacts>,
     graveyard_sockets: Vec<Socket>,
-    graveyard_timers: Vec<Timeout>,
-    publish: Option<Timeout>,
     last_save: Option<Millis>,
 }
 
@@ -450,21 +455,16 @@ impl Console {
             Command::Send { conn, payload } => self.send_on(conn, Payload::Text(&payload)),
             Command::StartTimer { id, after_ms } => {
                 let console = *self;
-                let timeout = Timeout::start(after_ms, move || console.timer_fired(id));
                 self.runtime.update_value(|rt| {
-                    if let Some(old) = rt.timers.remove(&id) {
-                        rt.graveyard_timers.push(old);
-                    }
-                    if let Some(timeout) = timeout {
-                        rt.timers.insert(id, timeout);
-                    }
+                    rt.timers
+                        .start(ConsoleTimer::Supervisor(id), after_ms, move || {
+                            console.timer_fired(id)
+                        })
                 });
             }
-            Command::CancelTimer(id) => self.runtime.update_value(|rt| {
-                if let Some(old) = rt.timers.remove(&id) {
-                    rt.graveyard_timers.push(old);
-                }
-            }),
+            Command::CancelTimer(id) => self
+                .runtime
+                .update_value(|rt| rt.timers.cancel(ConsoleTimer::Supervisor(id))),
         }
     }
 
@@ -504,11 +504,9 @@ impl Console {
     fn timer_fired(&self, id: TimerId) {
         // The firing timer must outlive this call: move it aside, drop older leftovers.
         let _ = self.runtime.try_update_value(|rt| {
-            rt.graveyard_timers.clear();
+            rt.timers.bury();
             rt.graveyard_sockets.clear();
-            if let Some(fired) = rt.timers.remove(&id) {
-                rt.graveyard_timers.push(fired);
-            }
+            rt.timers.fired(ConsoleTimer::Supervisor(id));
         });
         self.feed(Input::Timer(id));
     }
@@ -517,7 +515,7 @@ impl Console {
         let now = clock::now();
         // Leftovers from elsewhere may go now; this socket is not among them (it is live).
         let _ = self.runtime.try_update_value(|rt| {
-            rt.graveyard_timers.clear();
+            rt.timers.bury();
             rt.graveyard_sockets.clear();
         });
         match event {
@@ -668,23 +666,24 @@ impl Console {
         }
         let pending = self
             .runtime
-            .try_with_value(|rt| rt.publish.is_some())
+            .try_with_value(|rt| rt.timers.is_pending(ConsoleTimer::Publish))
             .unwrap_or(true);
         if pending {
             return;
         }
         let console = *self;
-        let timer = Timeout::start(PUBLISH_MS, move || console.publish_tick());
-        let _ = self.runtime.try_update_value(|rt| rt.publish = timer);
+        let _ = self.runtime.try_update_value(|rt| {
+            rt.timers.start(ConsoleTimer::Publish, PUBLISH_MS, move || {
+                console.publish_tick()
+            })
+        });
     }
 
     fn publish_tick(&self) {
         // The firing timer is kept aside until the next event: it is running now.
-        let _ = self.runtime.try_update_value(|rt| {
-            if let Some(fired) = rt.publish.take() {
-                rt.graveyard_timers.push(fired);
-            }
-        });
+        let _ = self
+            .runtime
+            .try_update_value(|rt| rt.timers.fired(ConsoleTimer::Publish));
         self.publish();
         let now = clock::now();
         let due = self

@@ -18,7 +18,7 @@ use wsdoctor_core::target::check_target;
 use super::page::page_is_https;
 use crate::browser::clock;
 use crate::browser::socket::{Socket, SocketEvent};
-use crate::browser::timer::Timeout;
+use crate::browser::timer::Timers;
 
 /// How often the card's countdown and probe bars refresh while running.
 const REFRESH_MS: u64 = 250;
@@ -46,13 +46,18 @@ pub struct IdleView {
     pub refused: Option<String>,
 }
 
+/// The runner's timers: the experiment's, and the next refresh of the card.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum RunnerTimer {
+    Experiment(IdleTimer),
+    Refresh,
+}
+
 #[derive(Default)]
 struct Runtime {
     sockets: HashMap<ProbeId, Socket>,
-    timers: HashMap<IdleTimer, Timeout>,
-    refresh: Option<Timeout>,
+    timers: Timers<RunnerTimer>,
     graveyard_sockets: Vec<Socket>,
-    graveyard_timers: Vec<Timeout>,
 }
 
 /// The idle experiment's runner, cheap to copy into callbacks.
@@ -135,8 +140,7 @@ impl IdleRunner {
         self.runtime.update_value(|rt| {
             let sockets: Vec<Socket> = rt.sockets.drain().map(|(_, s)| s).collect();
             rt.graveyard_sockets.extend(sockets);
-            let timers: Vec<Timeout> = rt.timers.drain().map(|(_, t)| t).collect();
-            rt.graveyard_timers.extend(timers);
+            rt.timers.cancel_all();
         });
     }
 
@@ -201,21 +205,16 @@ impl IdleRunner {
             }),
             Command::StartTimer { id, after_ms } => {
                 let runner = *self;
-                let timer = Timeout::start(after_ms, move || runner.timer_fired(id));
                 self.runtime.update_value(|rt| {
-                    if let Some(old) = rt.timers.remove(&id) {
-                        rt.graveyard_timers.push(old);
-                    }
-                    if let Some(timer) = timer {
-                        rt.timers.insert(id, timer);
-                    }
+                    rt.timers
+                        .start(RunnerTimer::Experiment(id), after_ms, move || {
+                            runner.timer_fired(id)
+                        })
                 });
             }
-            Command::CancelTimer(id) => self.runtime.update_value(|rt| {
-                if let Some(old) = rt.timers.remove(&id) {
-                    rt.graveyard_timers.push(old);
-                }
-            }),
+            Command::CancelTimer(id) => self
+                .runtime
+                .update_value(|rt| rt.timers.cancel(RunnerTimer::Experiment(id))),
             Command::Finished => {}
         }
     }
@@ -223,17 +222,15 @@ impl IdleRunner {
     fn bury_leftovers(&self) {
         let _ = self.runtime.try_update_value(|rt| {
             rt.graveyard_sockets.clear();
-            rt.graveyard_timers.clear();
+            rt.timers.bury();
         });
     }
 
     fn timer_fired(&self, id: IdleTimer) {
         self.bury_leftovers();
-        let _ = self.runtime.try_update_value(|rt| {
-            if let Some(fired) = rt.timers.remove(&id) {
-                rt.graveyard_timers.push(fired);
-            }
-        });
+        let _ = self
+            .runtime
+            .try_update_value(|rt| rt.timers.fired(RunnerTimer::Experiment(id)));
         self.feed(Input::Timer(id));
     }
 
@@ -267,17 +264,17 @@ impl IdleRunner {
 
     fn schedule_refresh(&self) {
         let runner = *self;
-        let timer = Timeout::start(REFRESH_MS, move || runner.refresh());
         let _ = self.runtime.try_update_value(|rt| {
-            if let Some(old) = rt.refresh.take() {
-                rt.graveyard_timers.push(old);
-            }
-            rt.refresh = timer;
+            rt.timers
+                .start(RunnerTimer::Refresh, REFRESH_MS, move || runner.refresh())
         });
     }
 
     fn refresh(&self) {
         self.bury_leftovers();
+        let _ = self
+            .runtime
+            .try_update_value(|rt| rt.timers.fired(RunnerTimer::Refresh));
         self.publish();
         if self.is_running() {
             self.schedule_refresh();

@@ -426,6 +426,12 @@ impl<'a> ConsolePage<'a> {
 
     /// Fills in the idle experiment's settings (seconds) and presses Start.
     pub async fn start_idle_experiment(&self, watch_s: &str, every_s: &str) {
+        self.set_idle_settings(watch_s, every_s).await;
+        self.press_idle_start().await;
+    }
+
+    /// Fills in the idle experiment's settings (seconds).
+    pub async fn set_idle_settings(&self, watch_s: &str, every_s: &str) {
         for (test_id, value) in [("idle-watch", watch_s), ("idle-every", every_s)] {
             let input = self.element(test_id).await;
             input.clear().await.expect("clear an experiment setting");
@@ -434,6 +440,10 @@ impl<'a> ConsolePage<'a> {
                 .await
                 .expect("type an experiment setting");
         }
+    }
+
+    /// Presses Start on the idle experiment.
+    pub async fn press_idle_start(&self) {
         self.click("idle-start").await;
     }
 

@@ -1,6 +1,8 @@
 //! The idle-verdict benchmark, run by `cargo xtask bench`: how long the idle experiment
 //! takes to reach its verdict behind a real nginx whose `proxy_read_timeout` is known,
 //! as a ratio to that timeout (goal: the timeout T plus the heartbeat h plus 2 s, at most).
+//! The clock starts at the Start click (the settings are typed before) and stops when
+//! WebDriver finds the verdict on the page.
 //!
 //! Prints `key=value` lines; xtask writes the table.
 
@@ -27,9 +29,10 @@ async fn main() {
             },
         );
         let page = ConsolePage::open(&browser, &nginx.page_url()).await;
-        let started = Instant::now();
-        page.start_idle_experiment(&WATCH_S.to_string(), &HEARTBEAT_S.to_string())
+        page.set_idle_settings(&WATCH_S.to_string(), &HEARTBEAT_S.to_string())
             .await;
+        let started = Instant::now();
+        page.press_idle_start().await;
         let verdict = page
             .wait_for_idle_verdict(Duration::from_secs(WATCH_S + 30))
             .await;
