@@ -159,6 +159,7 @@ fn Timeline(
         })
         .collect_view();
     view! {
+        <div class="timeline-scroll">
         <svg
             class="timeline"
             viewBox=format!("0 0 {WIDTH} {HEIGHT}")
@@ -170,6 +171,7 @@ fn Timeline(
             {segments}
             {ticks}
         </svg>
+        </div>
     }
 }
 

@@ -11,9 +11,6 @@ use wsdoctor_core::target::parse_subprotocols;
 use super::number_field::NumberField;
 use crate::session::{Console, IdleRunner, IdleView};
 
-const WIDTH: f64 = 600.0;
-const ROW: f64 = 22.0;
-
 fn secs(ms: u64) -> String {
     format!("{:.1} s", ms as f64 / 1000.0)
 }
@@ -150,7 +147,8 @@ fn probe_state(p: &ProbeResult) -> String {
     }
 }
 
-/// One row per probe on a shared time axis.
+/// One row per probe on a shared time axis: a bar as long as the probe has lived, and its
+/// state in words beside it (colour is never the only signal).
 #[component]
 fn ProbeTimeline(view: ReadSignal<IdleView>) -> impl IntoView {
     let rows = move || {
@@ -158,54 +156,40 @@ fn ProbeTimeline(view: ReadSignal<IdleView>) -> impl IntoView {
             let span = v.total_ms.max(v.elapsed_ms).max(1) as f64;
             v.probes
                 .iter()
-                .enumerate()
-                .map(|(i, p)| {
-                    let width = p.alive_for_ms.unwrap_or(0) as f64 / span * (WIDTH - 160.0);
-                    let y = i as f64 * ROW;
+                .map(|p| {
+                    let width = (p.alive_for_ms.unwrap_or(0) as f64 / span * 100.0).min(100.0);
                     let class = if p.closed_after_ms.is_some() {
-                        "probe-cut"
+                        "bar-fill probe-cut"
                     } else {
-                        "probe-open"
+                        "bar-fill probe-open"
                     };
-                    let state = probe_state(p);
                     view! {
-                        <g
+                        <li
                             data-testid="idle-probe"
                             data-name=p.name.clone()
                             data-survived=p.survived.to_string()
                             data-close-code=p.close_code.map(|c| c.to_string()).unwrap_or_default()
-                            data-closed-after-ms=p.closed_after_ms.map(|c| c.to_string()).unwrap_or_default()
+                            data-closed-after-ms=p
+                                .closed_after_ms
+                                .map(|c| c.to_string())
+                                .unwrap_or_default()
                         >
-                            <text x=0.0 y=y + 15.0 class="probe-name">{p.name.clone()}</text>
-                            <rect x=160.0 y=y + 4.0 width=width.max(1.0) height=14.0 class=class />
-                            <text x=164.0 y=y + 15.0 class="probe-state">{state}</text>
-                        </g>
+                            <span class="probe-name" title=p.kind.describe()>{p.name.clone()}</span>
+                            <span class="bar-track" aria-hidden="true">
+                                <span class=class style=format!("width: {width:.1}%")></span>
+                            </span>
+                            <span class="probe-state">{probe_state(p)}</span>
+                        </li>
                     }
                 })
                 .collect_view()
         })
     };
-    let height = move || view.with(|v| v.probes.len().max(1) as f64 * ROW);
-    let label = move || {
-        view.with(|v| {
-            v.probes
-                .iter()
-                .map(|p| format!("{}: {}", p.name, probe_state(p)))
-                .collect::<Vec<_>>()
-                .join("; ")
-        })
-    };
     view! {
         <Show when=move || view.with(|v| !v.probes.is_empty())>
-            <svg
-                class="probe-timeline"
-                data-testid="idle-timeline"
-                viewBox=move || format!("0 0 {WIDTH} {}", height())
-                role="img"
-                aria-label=label
-            >
+            <ul class="probes" data-testid="idle-timeline" aria-label="Probe connections">
                 {rows}
-            </svg>
+            </ul>
         </Show>
     }
 }
