@@ -185,10 +185,58 @@ fn ProbeTimeline(view: ReadSignal<IdleView>) -> impl IntoView {
                 .collect_view()
         })
     };
+    let marks = expect_context::<Console>().page_marks();
+    // The spans the page was hidden during the run, as (left %, width %) of the axis.
+    let hidden = move || {
+        view.with(|v| {
+            let Some(start) = v.started_at else {
+                return Vec::new();
+            };
+            let span = v.total_ms.max(v.elapsed_ms).max(1) as f64;
+            let end = start + v.elapsed_ms as f64;
+            marks.with(|m| {
+                m.hidden()
+                    .filter(|h| h.from <= end && h.to.is_none_or(|to| to >= start))
+                    .map(|h| {
+                        let from = (h.from.max(start) - start) / span * 100.0;
+                        let to = (h.to.unwrap_or(end).min(end) - start) / span * 100.0;
+                        (from, (to - from).max(0.5))
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+    };
     view! {
         <Show when=move || view.with(|v| !v.probes.is_empty())>
             <ul class="probes" data-testid="idle-timeline" aria-label="Probe connections">
                 {rows}
+                <Show when=move || !hidden().is_empty()>
+                    <li data-testid="idle-hidden-row">
+                        <span class="probe-name">"page hidden"</span>
+                        <span class="bar-track hidden-track" aria-hidden="true">
+                            {move || {
+                                hidden()
+                                    .into_iter()
+                                    .map(|(left, width)| {
+                                        view! {
+                                            <span
+                                                class="hidden-span"
+                                                data-testid="idle-hidden-span"
+                                                style=format!("left: {left:.1}%; width: {width:.1}%")
+                                            ></span>
+                                        }
+                                    })
+                                    .collect_view()
+                            }}
+                        </span>
+                        <span class="probe-state">
+                            {move || format!(
+                                "hidden {} time(s) during the run: heartbeats may have been throttled",
+                                hidden().len()
+                            )}
+                        </span>
+                    </li>
+                </Show>
             </ul>
         </Show>
     }

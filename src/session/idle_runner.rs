@@ -30,6 +30,8 @@ pub struct IdleView {
     pub phase: Option<Phase>,
     /// Each probe as it stands.
     pub probes: Vec<ProbeResult>,
+    /// When the probes started, on the page's clock.
+    pub started_at: Option<Millis>,
     /// ms since the probes started.
     pub elapsed_ms: u64,
     /// ms until the latest possible end, as things stand.
@@ -313,6 +315,7 @@ fn view_of(experiment: &IdleExperiment, now: Millis) -> IdleView {
         probes: result
             .as_ref()
             .map_or_else(|| experiment.probes(now), |r| r.probes.clone()),
+        started_at: started,
         elapsed_ms: result.as_ref().map_or(elapsed_ms, |r| r.watched_ms),
         left_ms: if result.is_some() { 0 } else { left_ms },
         total_ms,

@@ -447,6 +447,11 @@ impl<'a> ConsolePage<'a> {
         self.click("idle-start").await;
     }
 
+    /// How many hidden spans the idle experiment's timeline shades.
+    pub async fn idle_hidden_spans(&self) -> usize {
+        self.count("idle-hidden-span").await
+    }
+
     /// Presses Cancel on the idle experiment.
     pub async fn cancel_idle_experiment(&self) {
         self.click("idle-cancel").await;

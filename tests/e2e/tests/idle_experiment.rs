@@ -155,5 +155,10 @@ async fn a_run_that_went_on_while_the_page_was_hidden_says_heartbeats_may_have_b
         "it kept going"
     );
     assert!(verdict.text.contains("throttle timers"), "{}", verdict.text);
+    assert_eq!(
+        page.idle_hidden_spans().await,
+        1,
+        "the probes' timeline shades the hidden span"
+    );
     browser.close().await;
 }
