@@ -5,6 +5,9 @@ use wsdoctor_core::event_log::LogEntry;
 
 use crate::session::Console;
 
+/// How many of the newest entries the live view draws; pausing shows every kept one.
+pub const LIVE_ROWS: usize = 200;
+
 /// The console's log of events.
 #[component]
 pub fn EventLogView() -> impl IntoView {
@@ -13,17 +16,29 @@ pub fn EventLogView() -> impl IntoView {
     let query = RwSignal::new(String::new());
     // While paused, the view shows a frozen copy; the log itself keeps counting.
     let frozen: RwSignal<Option<Vec<LogEntry>>> = RwSignal::new(None);
+    // Live, the newest LIVE_ROWS matching entries are drawn (a flood redraws few rows);
+    // paused, every kept entry is, to scroll through.
     let entries = move || {
         let query = query.get();
-        let shown = match frozen.get() {
-            Some(entries) => entries,
-            None => log.with(|log| log.entries().cloned().collect::<Vec<_>>()),
-        };
-        shown
-            .into_iter()
-            .filter(|entry| entry.matches(&query))
-            .collect::<Vec<_>>()
+        match frozen.get() {
+            Some(entries) => entries
+                .into_iter()
+                .filter(|entry| entry.matches(&query))
+                .collect::<Vec<_>>(),
+            None => log.with(|log| {
+                let mut newest: Vec<LogEntry> = log
+                    .entries()
+                    .rev()
+                    .filter(|entry| entry.matches(&query))
+                    .take(LIVE_ROWS)
+                    .cloned()
+                    .collect();
+                newest.reverse();
+                newest
+            }),
+        }
     };
+    let kept = move || log.with(|log| log.entries().len());
     let toggle_pause = move |_| {
         if frozen.with_untracked(Option::is_some) {
             frozen.set(None);
@@ -74,6 +89,14 @@ pub fn EventLogView() -> impl IntoView {
                 " messages, sent " <span data-testid="sent-count">{move || counts().1}</span>
                 " (counts include entries no longer kept)"
             </p>
+            <Show when=move || { frozen.with(Option::is_none) && kept() > LIVE_ROWS }>
+                <p class="muted" data-testid="log-kept" data-kept=move || kept().to_string()>
+                    {move || format!(
+                        "Showing the newest {LIVE_ROWS} of {} kept entries; pause to see them all.",
+                        kept()
+                    )}
+                </p>
+            </Show>
             <Show when=move || { dropped() > 0 }>
                 <p class="muted" data-testid="log-dropped">
                     {move || format!("{} older entries not kept", dropped())}

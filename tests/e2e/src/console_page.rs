@@ -193,7 +193,19 @@ impl<'a> ConsolePage<'a> {
             .unwrap_or(0)
     }
 
-    /// How many lines the log holds.
+    /// How many entries the log keeps (drawn or not), as the page says.
+    pub async fn kept_log_entries(&self) -> usize {
+        self.element("log-kept")
+            .await
+            .attr("data-kept")
+            .await
+            .ok()
+            .flatten()
+            .and_then(|kept| kept.parse().ok())
+            .unwrap_or(0)
+    }
+
+    /// How many lines the log draws.
     pub async fn log_len(&self) -> usize {
         self.count("log-entry").await
     }
