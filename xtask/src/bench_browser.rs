@@ -190,7 +190,7 @@ pub fn idle_verdict_report(runs: &[IdleVerdictRun]) -> String {
         "\n## Idle experiment: time to the verdict behind nginx\n\n\
 The experiment runs in headless Chromium through a real nginx whose `proxy_read_timeout` \
 is known, in front of wsdoctor-server. Time runs from the Start click (the settings are \
-typed before) until WebDriver finds the verdict on the page, so its polling is included. \
+typed before) until WebDriver finds the verdict on the page (it looks every 50 ms). \
 Goal: at most T + h + 2 s.\n\n\
 | nginx timeout T | heartbeat h | timeout found | time to verdict | ratio to T | goal | |\n\
 | --- | --- | --- | --- | --- | --- | --- |\n\

@@ -471,13 +471,24 @@ impl<'a> ConsolePage<'a> {
 
     /// Waits (up to `patience`) for the idle experiment's verdict and reads it.
     pub async fn wait_for_idle_verdict(&self, patience: std::time::Duration) -> IdleVerdict {
-        let verdict = self
-            .client
+        self.wait_for_idle_done(patience).await;
+        self.read_idle_verdict().await
+    }
+
+    /// Waits (up to `patience`, looking every 50 ms) until the verdict is on the page.
+    pub async fn wait_for_idle_done(&self, patience: std::time::Duration) {
+        self.client
             .wait()
             .at_most(patience)
+            .every(std::time::Duration::from_millis(50))
             .for_element(Locator::Css(&by_id("idle-verdict")))
             .await
             .unwrap_or_else(|e| panic!("no verdict within {patience:?}: {e}"));
+    }
+
+    /// Reads the idle experiment's verdict (it must be on the page).
+    pub async fn read_idle_verdict(&self) -> IdleVerdict {
+        let verdict = self.element("idle-verdict").await;
         let number = |value: Option<String>| value.and_then(|v| v.parse::<u64>().ok());
         let mut probes = Vec::new();
         for probe in self
