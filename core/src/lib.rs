@@ -8,6 +8,7 @@
 #![deny(missing_docs)]
 
 pub mod close_code;
+pub mod companion_link;
 pub mod diagnosis;
 pub mod event_log;
 pub mod hex;

@@ -3,7 +3,8 @@
 
 use leptos::prelude::*;
 use wsdoctor_core::close_code;
-use wsdoctor_core::diagnosis::{Confidence, Finding};
+use wsdoctor_core::diagnosis::{Confidence, Finding, ServerSide};
+use wsdoctor_core::protocol::ClosedBy;
 
 use crate::session::{CloseExplanation, Console};
 
@@ -47,9 +48,29 @@ fn CloseDetails(
             ", wasClean " {close.was_clean.to_string()}
             ", " {open_for} " (connection " {close.conn.to_string()} ")"
         </p>
+        {close.server.map(|server| view! {
+            <p data-testid="close-server-view">
+                <strong>"Seen from the server: "</strong>
+                {server_saw(&server)}
+            </p>
+        })}
         <ol class="findings" data-testid="findings">
             {close.findings.into_iter().map(|finding| view! { <FindingItem finding=finding /> }).collect_view()}
         </ol>
+    }
+}
+
+/// How the companion saw the close, in words.
+fn server_saw(server: &ServerSide) -> String {
+    let code = server
+        .code
+        .map_or_else(String::new, |code| format!(" (code {code})"));
+    match server.by {
+        ClosedBy::None => "no close frame reached it and it sent none: something between the \
+                           browser and the server cut the connection."
+            .into(),
+        ClosedBy::Client => format!("the browser's close frame arrived{code}."),
+        ClosedBy::Server => format!("the server closed the connection itself{code}."),
     }
 }
 

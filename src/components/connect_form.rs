@@ -78,8 +78,12 @@ pub fn ConnectForm(
                 autocomplete="off"
                 spellcheck="false"
                 placeholder="e.g. wsdoctor.v1, graphql-transport-ws"
+                aria-describedby="protocols-hint"
                 bind:value=protocols
             />
+            <span class="muted hint" id="protocols-hint">
+                "With wsdoctor-server, ask for wsdoctor.v1 and each close is also explained as the server saw it."
+            </span>
             <label class="switch">
                 <input
                     type="checkbox"

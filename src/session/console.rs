@@ -13,6 +13,7 @@
 use std::collections::HashMap;
 
 use leptos::prelude::*;
+use wsdoctor_core::companion_link::{ASK_AGAIN_MS, CompanionLink, Step};
 use wsdoctor_core::diagnosis::{CloseContext, diagnose};
 use wsdoctor_core::event_log::{ConnId, EventLog, LogEvent, MessageSummary};
 use wsdoctor_core::live_metrics::LiveMetrics;
@@ -47,6 +48,8 @@ struct SocketFacts {
     went_offline: bool,
     clock_jump: Option<Millis>,
     largest_sent: Option<usize>,
+    /// The server picked `wsdoctor.v1`: it is the companion and can say how it saw closes.
+    companion: bool,
 }
 
 /// The console's timers: the supervisor's, and the next redraw of the log.
@@ -54,6 +57,8 @@ struct SocketFacts {
 enum ConsoleTimer {
     Supervisor(TimerId),
     Publish,
+    /// Ask the companion again how it saw the last close, on this connection.
+    AskServer(ConnId),
 }
 
 /// The browser side of the console: live sockets and timers, and what must be dropped.
@@ -64,6 +69,7 @@ struct Runtime {
     facts: HashMap<ConnId, SocketFacts>,
     graveyard_sockets: Vec<Socket>,
     last_save: Option<Millis>,
+    companion: CompanionLink,
 }
 
 /// The console's state, cheap to copy into callbacks and components.
@@ -523,10 +529,12 @@ impl Console {
                 protocol,
                 extensions,
             } => {
+                let companion = protocol == wsdoctor_core::COMPANION_SUBPROTOCOL;
                 let _ = self.runtime.try_update_value(|rt| {
                     let facts = rt.facts.entry(conn).or_default();
                     facts.opened_at = Some(now);
                     facts.last_traffic = Some(now);
+                    facts.companion = companion;
                 });
                 let _ = self.metrics_store.try_update_value(|m| m.opened(conn));
                 self.record(
@@ -537,11 +545,17 @@ impl Console {
                     },
                 );
                 self.feed(Input::Opened(conn));
+                if companion
+                    && let Some(hello) = self.runtime.try_with_value(|rt| rt.companion.hello())
+                {
+                    self.send_on(conn, Payload::Text(&hello));
+                }
             }
             SocketEvent::Text(text) => {
                 self.note_traffic(conn, now);
                 self.record(Some(conn), LogEvent::Received(MessageSummary::text(&text)));
                 self.feed(Input::Message(conn));
+                self.on_companion_message(conn, &text);
             }
             SocketEvent::Binary(bytes) => {
                 self.note_traffic(conn, now);
@@ -610,6 +624,11 @@ impl Console {
             largest_sent_bytes: facts.largest_sent,
             ..CloseContext::default()
         };
+        if facts.companion {
+            let _ = self
+                .runtime
+                .try_update_value(|rt| rt.companion.closed(conn, context.clone()));
+        }
         let explanation = CloseExplanation {
             conn,
             code,
@@ -617,6 +636,7 @@ impl Console {
             was_clean,
             open_for_ms: context.open_for.map(|ms| ms as u64),
             findings: diagnose(&context),
+            server: None,
         };
         // The explanation of a drop stays while reconnect attempts fail before opening:
         // those are in the history, and the drop is what the user needs explained.
@@ -627,6 +647,61 @@ impl Console {
                 .unwrap_or(false);
         if !keep_previous {
             let _ = self.last_close.try_set(Some(explanation));
+        }
+    }
+
+    /// A text message on a companion connection: the link may ask about the last close,
+    /// or bring the server's view of it, which explains that close again.
+    fn on_companion_message(&self, conn: ConnId, text: &str) {
+        let step = self
+            .runtime
+            .try_update_value(|rt| {
+                rt.facts
+                    .get(&conn)
+                    .is_some_and(|f| f.companion)
+                    .then(|| rt.companion.message(conn, text))
+            })
+            .flatten();
+        match step {
+            Some(Step::Send(text)) => self.send_on(conn, Payload::Text(&text)),
+            Some(Step::AskAgainSoon) => {
+                let console = *self;
+                let _ = self.runtime.try_update_value(|rt| {
+                    rt.timers
+                        .start(ConsoleTimer::AskServer(conn), ASK_AGAIN_MS, move || {
+                            console.ask_server_again(conn)
+                        })
+                });
+            }
+            Some(Step::Explained {
+                conn: closed,
+                context,
+            }) => {
+                let _ = self.last_close.try_update(|last| {
+                    if let Some(last) = last.as_mut().filter(|l| l.conn == closed) {
+                        last.findings = diagnose(&context);
+                        last.server = context.server;
+                    }
+                });
+            }
+            Some(Step::Nothing) | None => {}
+        }
+    }
+
+    fn ask_server_again(&self, conn: ConnId) {
+        let _ = self.runtime.try_update_value(|rt| {
+            rt.timers.bury();
+            rt.graveyard_sockets.clear();
+            rt.timers.fired(ConsoleTimer::AskServer(conn));
+        });
+        let open = self
+            .runtime
+            .try_with_value(|rt| rt.sockets.contains_key(&conn))
+            .unwrap_or(false);
+        if let (true, Some(Some(ask))) =
+            (open, self.runtime.try_with_value(|rt| rt.companion.ask()))
+        {
+            self.send_on(conn, Payload::Text(&ask));
         }
     }
 

@@ -1,6 +1,6 @@
 //! Where the connection stands and why it last closed, in the words the page shows.
 
-use wsdoctor_core::diagnosis::Finding;
+use wsdoctor_core::diagnosis::{Finding, ServerSide};
 use wsdoctor_core::event_log::ConnId;
 
 /// Where the connection stands, in the words the page shows.
@@ -87,4 +87,7 @@ pub struct CloseExplanation {
     pub open_for_ms: Option<u64>,
     /// The findings, most confident first.
     pub findings: Vec<Finding>,
+    /// How the companion saw the same close, once it said (target: wsdoctor-server,
+    /// subprotocol `wsdoctor.v1`, and a later connection to ask on).
+    pub server: Option<ServerSide>,
 }

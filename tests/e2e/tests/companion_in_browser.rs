@@ -1,10 +1,14 @@
 //! What a real browser reports for what the companion server does: every close it can be
 //! asked for, the limits, and a server restart. These are the facts the app's close
-//! explanations rely on, measured in headless Chromium rather than assumed.
+//! explanations rely on, measured in headless Chromium rather than assumed. And the
+//! console asking the companion how it saw a close: both sides of a disconnect.
+
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use wsdoctor_e2e::browser::Browser;
 use wsdoctor_e2e::console_page::ConsolePage;
+use wsdoctor_e2e::nginx::{Nginx, NginxOptions};
 use wsdoctor_e2e::server::Server;
 
 /// Opens a `wsdoctor.v1` WebSocket from the page, sends `request`, and returns what the
@@ -74,5 +78,43 @@ async fn a_server_restart_reaches_the_console_as_1001_going_away() {
     let closed = page.wait_for_log("closed", "code 1001").await;
     assert!(closed.text.contains("the server is stopping"), "{closed:?}");
     assert!(closed.text.contains("wasClean true"), "{closed:?}");
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn with_wsdoctor_v1_a_drop_by_nginx_is_explained_from_both_sides() {
+    let server = Server::start();
+    let nginx = Nginx::start(
+        server.addr(),
+        &NginxOptions {
+            read_timeout: Duration::from_secs(2),
+        },
+    );
+    let browser = Browser::start().await;
+    let page = ConsolePage::open(&browser, &nginx.page_url()).await;
+    page.set_subprotocols("wsdoctor.v1").await;
+    page.connect().await;
+    page.wait_for_log("opened", "subprotocol: wsdoctor.v1")
+        .await;
+    page.wait_for_log("received", "\"type\":\"welcome\"").await;
+    // nginx cuts the idle connection; the console reconnects and asks the server.
+    page.wait_for_log("closed", "code 1006").await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let panel = loop {
+        let panel = page.close_panel_text().await;
+        if panel.contains("Seen from the server") || Instant::now() > deadline {
+            break panel;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(
+        panel.contains("Seen from the server: no close frame reached it"),
+        "{panel}"
+    );
+    assert!(
+        panel.contains("neither side sent a close frame"),
+        "the diagnosis uses the server's side: {panel}"
+    );
+    page.disconnect().await;
     browser.close().await;
 }
