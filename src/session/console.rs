@@ -235,8 +235,7 @@ impl Console {
 
     /// Offers the kept log as a JSON-lines file (secrets masked unless shown).
     pub fn export_log(&self) {
-        let show = self.settings.with_untracked(|s| s.show_secrets);
-        let text = self.log_store.with_value(|log| log.to_json_lines(show));
+        let text = self.log_as_json_lines();
         if let Err(message) = download::offer("wsdoctor-log.jsonl", "application/x-ndjson", &text) {
             self.record(
                 None,
