@@ -148,6 +148,9 @@ impl IdleRunner {
 
     fn feed(&self, input: Input) {
         let now = clock::now();
+        // Messages change nothing the card shows at once (the refresh tick redraws the
+        // bars): a server that floods the probes costs no redraw per message.
+        let redraw = !matches!(input, Input::Message { .. });
         let Some(commands) = self
             .experiment
             .try_update_value(|e| e.as_mut().map(|e| e.handle(now, input)))
@@ -155,10 +158,13 @@ impl IdleRunner {
         else {
             return;
         };
+        let finished = commands.contains(&Command::Finished);
         for command in commands {
             self.execute(command);
         }
-        self.publish();
+        if redraw || finished {
+            self.publish();
+        }
     }
 
     fn execute(&self, command: Command) {

@@ -35,6 +35,8 @@ pub const FINISH_CODE: u16 = 1000;
 pub const FINISH_REASON: &str = "idle experiment over";
 /// How long the first connection may take to open.
 pub const OPEN_TIMEOUT_MS: u64 = 10_000;
+/// How long a server that picked `wsdoctor.v1` may take to answer the first hello.
+pub const WELCOME_TIMEOUT_MS: u64 = 5_000;
 /// How long the companion may take to say how it saw the cut connections.
 pub const SERVER_VIEW_TIMEOUT_MS: u64 = 1_500;
 
@@ -100,6 +102,8 @@ pub type ProbeId = usize;
 pub enum IdleTimer {
     /// The first connection is still not open.
     OpenTimeout,
+    /// The server picked `wsdoctor.v1` but has not welcomed the first probe.
+    WelcomeTimeout,
     /// Time for a probe's next heartbeat.
     Heartbeat(ProbeId),
     /// `max_idle` has passed with nothing cut.
@@ -366,6 +370,12 @@ impl IdleExperiment {
                 id: IdleTimer::MaxIdle,
                 after_ms: self.settings.max_idle_ms,
             });
+            if self.companion {
+                out.push(Command::StartTimer {
+                    id: IdleTimer::WelcomeTimeout,
+                    after_ms: WELCOME_TIMEOUT_MS,
+                });
+            }
         }
         if self.companion {
             let hello = ClientMessage::Hello { session: None };
@@ -420,6 +430,9 @@ impl IdleExperiment {
         };
         match message {
             ServerMessage::Welcome { session, conn, .. } => {
+                if id == 0 {
+                    out.push(Command::CancelTimer(IdleTimer::WelcomeTimeout));
+                }
                 probe.session = Some(session);
                 probe.server_conn = Some(conn);
                 let configure = probe.kind.configure(self.settings.heartbeat_ms);
@@ -501,6 +514,16 @@ impl IdleExperiment {
 
     fn timer(&mut self, now: Millis, timer: IdleTimer, out: &mut Vec<Command>) {
         match timer {
+            IdleTimer::WelcomeTimeout if self.phase == Phase::Running => {
+                self.failure = Some(format!(
+                    "the server accepted the subprotocol wsdoctor.v1 but did not answer its \
+                     hello within {} s: it is not wsdoctor-server (perhaps it echoes any \
+                     subprotocol back); without the companion's answers the probes would \
+                     carry no configured traffic",
+                    WELCOME_TIMEOUT_MS / 1000
+                ));
+                self.finish(now, out);
+            }
             IdleTimer::OpenTimeout if self.phase == Phase::Detecting => {
                 self.failure = Some(format!(
                     "the first connection did not open within {} s",
@@ -580,6 +603,7 @@ impl IdleExperiment {
         }
         for timer in [
             IdleTimer::OpenTimeout,
+            IdleTimer::WelcomeTimeout,
             IdleTimer::MaxIdle,
             IdleTimer::AfterCut,
             IdleTimer::ServerView,

@@ -641,3 +641,38 @@ fn settings_are_checked_with_the_field_named() {
             .contains("shorter than the time watched")
     );
 }
+
+#[test]
+fn a_server_that_picks_wsdoctor_v1_but_never_welcomes_ends_with_a_reason() {
+    let mut exp = IdleExperiment::new(settings());
+    exp.handle(
+        0.0,
+        Input::Start {
+            url: "wss://echo.test/".into(),
+        },
+    );
+    let out = exp.handle(
+        20.0,
+        Input::Opened {
+            probe: 0,
+            protocol: crate::COMPANION_SUBPROTOCOL.into(),
+        },
+    );
+    assert!(out.contains(&Command::StartTimer {
+        id: IdleTimer::WelcomeTimeout,
+        after_ms: WELCOME_TIMEOUT_MS
+    }));
+    // The server echoes the hello back instead of answering it.
+    let hello = r#"{"type":"hello"}"#.to_string();
+    exp.handle(
+        30.0,
+        Input::Message {
+            probe: 0,
+            text: Some(hello),
+        },
+    );
+    let out = exp.handle(5_020.0, Input::Timer(IdleTimer::WelcomeTimeout));
+    assert!(out.contains(&Command::Finished));
+    let v = verdict(exp.result().unwrap());
+    assert!(v.headline.contains("did not answer its hello"), "{v:#?}");
+}

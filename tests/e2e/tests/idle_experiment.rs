@@ -162,3 +162,19 @@ async fn a_run_that_went_on_while_the_page_was_hidden_says_heartbeats_may_have_b
     );
     browser.close().await;
 }
+
+#[tokio::test]
+async fn a_server_that_claims_wsdoctor_v1_but_only_echoes_gets_a_clear_refusal() {
+    let server = Server::start();
+    let mimic = wsdoctor_e2e::mimic::MimicServer::start().await;
+    let browser = Browser::start().await;
+    let page = ConsolePage::open(&browser, &server.page_url()).await;
+    page.set_target(&mimic.url()).await;
+    page.start_idle_experiment("20", "1").await;
+    let verdict = page.wait_for_idle_verdict(Duration::from_secs(15)).await;
+    assert!(
+        verdict.headline.contains("did not answer its hello"),
+        "{verdict:#?}"
+    );
+    browser.close().await;
+}
