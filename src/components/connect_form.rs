@@ -4,7 +4,7 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use wsdoctor_core::settings::seconds;
 
-use crate::session::Console;
+use crate::session::{self, Console};
 
 /// Where the user says what to connect to.
 #[component]
@@ -14,7 +14,10 @@ pub fn ConnectForm(
 ) -> impl IntoView {
     let console = expect_context::<Console>();
     let settings = console.settings();
-    let protocols = RwSignal::new(settings.with_untracked(|s| s.subprotocols.clone()));
+    let protocols = RwSignal::new(
+        session::link_preset("protocols")
+            .unwrap_or_else(|| settings.with_untracked(|s| s.subprotocols.clone())),
+    );
     let status = console.status();
     let auto = move || settings.with(|s| s.auto_reconnect);
     let preview = move || {

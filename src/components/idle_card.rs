@@ -9,7 +9,7 @@ use wsdoctor_core::settings::{parse_seconds, seconds_field};
 use wsdoctor_core::target::parse_subprotocols;
 
 use super::number_field::NumberField;
-use crate::session::{Console, IdleRunner, IdleView};
+use crate::session::{self, Console, IdleRunner, IdleView};
 
 fn secs(ms: u64) -> String {
     format!("{:.1} s", ms as f64 / 1000.0)
@@ -25,8 +25,13 @@ pub fn IdleExperimentCard(
     let console = expect_context::<Console>();
     let view = runner.view();
     let defaults = IdleSettings::default();
-    let watch = RwSignal::new(seconds_field(defaults.max_idle_ms));
-    let every = RwSignal::new(seconds_field(defaults.heartbeat_ms));
+    // A support link may preset both (`?watch=300&every=20`).
+    let watch = RwSignal::new(
+        session::link_preset("watch").unwrap_or_else(|| seconds_field(defaults.max_idle_ms)),
+    );
+    let every = RwSignal::new(
+        session::link_preset("every").unwrap_or_else(|| seconds_field(defaults.heartbeat_ms)),
+    );
     let running = move || view.with(|v| v.phase.is_some_and(|p| p != Phase::Done));
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();

@@ -21,6 +21,13 @@ pub fn initial_target(saved: &str) -> String {
     default_target(&scheme, &host).unwrap_or_default()
 }
 
+/// A preset from the page's link for a field other than the target: `?protocols=`,
+/// `?watch=` (seconds the idle experiment watches), `?every=` (its heartbeat, seconds).
+/// Support staff send such links; the values are still checked when used.
+pub fn link_preset(name: &str) -> Option<String> {
+    location::query_param(name).filter(|value| !value.trim().is_empty())
+}
+
 /// Whether the page was loaded over https (then ws:// targets are mixed content).
 pub fn page_is_https() -> bool {
     location::page_scheme_and_host()

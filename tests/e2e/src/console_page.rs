@@ -75,11 +75,16 @@ impl<'a> ConsolePage<'a> {
 
     /// The target field's current value.
     pub async fn target(&self) -> String {
-        self.element("target-input")
+        self.field("target-input").await
+    }
+
+    /// The current value of the input field with `test_id`.
+    pub async fn field(&self, test_id: &str) -> String {
+        self.element(test_id)
             .await
             .prop("value")
             .await
-            .expect("read the target")
+            .unwrap_or_else(|e| panic!("cannot read [data-testid={test_id}]: {e}"))
             .unwrap_or_default()
     }
 

@@ -70,6 +70,27 @@ async fn a_link_with_a_target_presets_the_field() {
 }
 
 #[tokio::test]
+async fn a_support_link_presets_subprotocols_and_the_experiments_settings() {
+    let server = Server::start();
+    let browser = Browser::start().await;
+    browser
+        .open_page(
+            &server.page_url(),
+            &[
+                ("protocols", "wsdoctor.v1"),
+                ("watch", "300"),
+                ("every", "20"),
+            ],
+        )
+        .await;
+    let page = ConsolePage::ready(browser.client()).await;
+    assert_eq!(page.field("protocols-input").await, "wsdoctor.v1");
+    assert_eq!(page.field("idle-watch").await, "300");
+    assert_eq!(page.field("idle-every").await, "20");
+    browser.close().await;
+}
+
+#[tokio::test]
 async fn an_invalid_target_gets_a_clear_message_and_no_connection() {
     let server = Server::start();
     let browser = Browser::start().await;
