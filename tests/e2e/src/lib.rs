@@ -12,6 +12,7 @@
 pub mod browser;
 pub mod console_page;
 pub mod flood;
+pub mod loopback;
 pub mod mimic;
 pub mod nginx;
 pub mod process;

@@ -5,7 +5,6 @@
 use std::net::SocketAddr;
 
 use futures_util::{SinkExt, StreamExt};
-use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
 use tokio_tungstenite::tungstenite::http::HeaderValue;
@@ -19,27 +18,17 @@ pub struct MimicServer {
 impl MimicServer {
     /// Starts the server on a free loopback port.
     pub async fn start() -> MimicServer {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind loopback");
-        let addr = listener.local_addr().expect("local address");
-        let task = tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                tokio::spawn(async move {
-                    let Ok(mut ws) = tokio_tungstenite::accept_hdr_async(stream, pick_first).await
-                    else {
-                        return;
-                    };
-                    while let Some(Ok(message)) = ws.next().await {
-                        if (message.is_text() || message.is_binary())
-                            && ws.send(message).await.is_err()
-                        {
-                            return;
-                        }
-                    }
-                });
+        let (addr, task) = crate::loopback::serve(|stream| async move {
+            let Ok(mut ws) = tokio_tungstenite::accept_hdr_async(stream, pick_first).await else {
+                return;
+            };
+            while let Some(Ok(message)) = ws.next().await {
+                if (message.is_text() || message.is_binary()) && ws.send(message).await.is_err() {
+                    return;
+                }
             }
-        });
+        })
+        .await;
         MimicServer { addr, task }
     }
 

@@ -129,20 +129,15 @@ async fn memory(browser: &Browser) -> i64 {
 /// The task ends with the process.
 async fn serve_raw_page() -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind loopback");
-    let addr = listener.local_addr().expect("local address");
-    tokio::spawn(async move {
-        while let Ok((mut stream, _)) = listener.accept().await {
-            let mut request = [0u8; 4096];
-            let _ = stream.read(&mut request).await;
-            let response = format!(
-                "HTTP/1.1 200 OK\r\ncontent-type: text/html; charset=utf-8\r\ncross-origin-opener-policy: same-origin\r\ncross-origin-embedder-policy: require-corp\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{RAW_PAGE}",
-                RAW_PAGE.len()
-            );
-            let _ = stream.write_all(response.as_bytes()).await;
-        }
-    });
+    let (addr, _task) = wsdoctor_e2e::loopback::serve(|mut stream| async move {
+        let mut request = [0u8; 4096];
+        let _ = stream.read(&mut request).await;
+        let response = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: text/html; charset=utf-8\r\ncross-origin-opener-policy: same-origin\r\ncross-origin-embedder-policy: require-corp\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{RAW_PAGE}",
+            RAW_PAGE.len()
+        );
+        let _ = stream.write_all(response.as_bytes()).await;
+    })
+    .await;
     format!("http://{addr}/")
 }
