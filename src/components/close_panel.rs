@@ -6,6 +6,7 @@ use wsdoctor_core::close_code;
 use wsdoctor_core::diagnosis::{Confidence, Finding, ServerSide};
 use wsdoctor_core::protocol::ClosedBy;
 
+use super::format::seconds;
 use crate::session::{CloseExplanation, Console};
 
 /// The explanation of the most recent close.
@@ -32,7 +33,7 @@ fn CloseDetails(
 ) -> impl IntoView {
     let info = close_code::info(close.code);
     let open_for = match close.open_for_ms {
-        Some(ms) => format!("after {:.1} s open", ms as f64 / 1000.0),
+        Some(ms) => format!("after {} open", seconds(ms as f64)),
         None => "before it opened".to_string(),
     };
     let reason = if close.reason.is_empty() {

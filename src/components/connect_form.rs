@@ -4,6 +4,7 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use wsdoctor_core::settings::seconds;
 
+use super::switch::Switch;
 use crate::session::{self, Console};
 
 /// Where the user says what to connect to.
@@ -87,17 +88,15 @@ pub fn ConnectForm(
             <span class="muted hint" id="protocols-hint">
                 "With wsdoctor-server, ask for wsdoctor.v1 and each close is also explained as the server saw it."
             </span>
-            <label class="switch">
-                <input
-                    type="checkbox"
-                    data-testid="auto-reconnect"
-                    prop:checked=auto
-                    on:change=move |_| {
-                        console.set_auto_reconnect(!settings.with_untracked(|s| s.auto_reconnect))
-                    }
-                />
+            <Switch
+                test_id="auto-reconnect"
+                checked=Signal::derive(auto)
+                on_toggle=Callback::new(move |()| {
+                    console.set_auto_reconnect(!settings.with_untracked(|s| s.auto_reconnect))
+                })
+            >
                 {switch_text}
-            </label>
+            </Switch>
             <Show when=auto>
                 <p class="muted" data-testid="reconnect-preview">
                     "Waits before the next retries (up to; one example with jitter): "

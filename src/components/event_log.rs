@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 use wsdoctor_core::event_log::LogEntry;
 
+use super::switch::Switch;
 use crate::session::Console;
 
 /// How many of the newest entries the live view draws; pausing shows every kept one.
@@ -73,15 +74,13 @@ pub fn EventLogView() -> impl IntoView {
                     </button>
                 </div>
             </div>
-            <label class="switch">
-                <input
-                    type="checkbox"
-                    data-testid="show-secrets"
-                    prop:checked=show_secrets
-                    on:change=move |_| console.set_show_secrets(!show_secrets())
-                />
+            <Switch
+                test_id="show-secrets"
+                checked=Signal::derive(show_secrets)
+                on_toggle=Callback::new(move |()| console.set_show_secrets(!show_secrets()))
+            >
                 " Show secrets in target URLs (tokens, keys; masked by default, also in exports)"
-            </label>
+            </Switch>
             <label for="log-filter">"Filter (kind or text)"</label>
             <input id="log-filter" data-testid="log-filter" type="search" bind:value=query />
             <p class="muted" aria-live="off">

@@ -7,6 +7,7 @@ use wsdoctor_core::close_code;
 use wsdoctor_core::page_marks::PageMarks;
 use wsdoctor_core::supervisor::Attempt;
 
+use super::format::seconds;
 use crate::session::Console;
 
 const WIDTH: f64 = 600.0;
@@ -38,10 +39,6 @@ pub fn ReconnectHistory() -> impl IntoView {
             }}
         </section>
     }
-}
-
-fn secs(ms: f64) -> String {
-    format!("{:.1} s", ms / 1000.0)
 }
 
 /// A CSS class for a close code's kind, so styles can tell them apart (the code is
@@ -134,8 +131,8 @@ fn Timeline(
             let to = x(span.to.unwrap_or(end).min(end)).max(from + 2.0);
             let title = format!(
                 "page hidden from {} to {}",
-                secs(span.from),
-                span.to.map_or_else(|| "now".to_string(), secs)
+                seconds(span.from),
+                span.to.map_or_else(|| "now".to_string(), seconds)
             );
             view! {
                 <rect data-testid="hidden-span" x=from y=0.0 width=to - from height=30.0 class="hidden-span">
@@ -151,7 +148,7 @@ fn Timeline(
             let at = x(mark.at);
             view! {
                 <g data-testid="page-mark" data-kind=mark.kind.clone() tabindex="0">
-                    <title>{format!("{}: {}", secs(mark.at), mark.label)}</title>
+                    <title>{format!("{}: {}", seconds(mark.at), mark.label)}</title>
                     <line x1=at y1=0.0 x2=at y2=30.0 class=format!("mark mark-{}", mark.kind) />
                     <text x=at y=54.0 class="mark-label">{mark_symbol(&mark.kind)}</text>
                 </g>
@@ -164,7 +161,7 @@ fn Timeline(
             class="timeline"
             viewBox=format!("0 0 {WIDTH} {HEIGHT}")
             role="img"
-            aria-label=format!("{} connection attempts over {}", attempts.len(), secs(end - start))
+            aria-label=format!("{} connection attempts over {}", attempts.len(), seconds(end - start))
         >
             {hidden}
             <line x1=0.0 y1=17.0 x2=WIDTH y2=17.0 class="wait-line" />
@@ -189,7 +186,7 @@ fn AttemptTable(
                 |o| format!("{:.0} ms", o - a.started),
             );
             let lifetime = match (a.opened, a.ended) {
-                (Some(o), Some(e)) => secs(e - o),
+                (Some(o), Some(e)) => seconds(e - o),
                 (Some(_), None) => "open".into(),
                 _ => "—".into(),
             };
@@ -198,11 +195,13 @@ fn AttemptTable(
                 None if a.ended.is_some() => a.reason.clone(),
                 None => String::new(),
             };
-            let wait = a.next_delay_ms.map_or_else(String::new, |d| secs(d as f64));
+            let wait = a
+                .next_delay_ms
+                .map_or_else(String::new, |d| seconds(d as f64));
             view! {
                 <tr data-testid="attempt-row">
                     <td>{a.conn.to_string()}</td>
-                    <td>{secs(a.started)}</td>
+                    <td>{seconds(a.started)}</td>
                     <td>{latency}</td>
                     <td>{lifetime}</td>
                     <td>{close}</td>

@@ -8,12 +8,9 @@ use wsdoctor_core::idle::{IdleSettings, Phase, ProbeResult};
 use wsdoctor_core::settings::{parse_seconds, seconds_field};
 use wsdoctor_core::target::parse_subprotocols;
 
+use super::format::seconds_u64;
 use super::number_field::NumberField;
 use crate::session::{self, Console, IdleRunner, IdleView};
-
-fn secs(ms: u64) -> String {
-    format!("{:.1} s", ms as f64 / 1000.0)
-}
 
 /// The experiment card. `target` is shared with the console's form.
 #[component]
@@ -106,11 +103,11 @@ fn Progress(view: ReadSignal<IdleView>) -> impl IntoView {
             Some(Phase::Ready | Phase::Detecting) => "Connecting…".into(),
             Some(Phase::Running) => format!(
                 "Running: {} watched, at most {} left",
-                secs(v.elapsed_ms),
-                secs(v.left_ms)
+                seconds_u64(v.elapsed_ms),
+                seconds_u64(v.left_ms)
             ),
             Some(Phase::AskingServer) => "Asking the server how it saw the cut…".into(),
-            Some(Phase::Done) => format!("Done after {}.", secs(v.elapsed_ms)),
+            Some(Phase::Done) => format!("Done after {}.", seconds_u64(v.elapsed_ms)),
         })
     };
     view! {
@@ -137,18 +134,25 @@ fn probe_state(p: &ProbeResult) -> String {
     match (p.closed_after_ms, p.close_code) {
         (Some(after), Some(code)) => format!(
             "cut after {} ({code}{}), idle {}",
-            secs(after),
+            seconds_u64(after),
             if p.was_clean == Some(true) {
                 ", clean"
             } else {
                 ""
             },
-            p.idle_before_close_ms.map_or_else(|| "?".into(), secs)
+            p.idle_before_close_ms
+                .map_or_else(|| "?".into(), seconds_u64)
         ),
         _ if p.survived && !p.running => {
-            format!("survived {}", p.alive_for_ms.map_or_else(String::new, secs))
+            format!(
+                "survived {}",
+                p.alive_for_ms.map_or_else(String::new, seconds_u64)
+            )
         }
-        _ => format!("open {}", p.alive_for_ms.map_or_else(String::new, secs)),
+        _ => format!(
+            "open {}",
+            p.alive_for_ms.map_or_else(String::new, seconds_u64)
+        ),
     }
 }
 

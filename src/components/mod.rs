@@ -6,6 +6,7 @@ mod close_form;
 mod close_panel;
 mod connect_form;
 mod event_log;
+mod format;
 mod header;
 mod history;
 mod idle_card;
@@ -13,6 +14,7 @@ mod live_metrics;
 mod number_field;
 mod send_box;
 mod settings_form;
+mod switch;
 
 pub use app::App;
 pub use catalogue::CatalogueReference;

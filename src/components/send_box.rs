@@ -3,6 +3,7 @@
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 
+use super::switch::Switch;
 use crate::session::{ConnectionStatus, Console};
 
 /// Where the user types a message to send.
@@ -43,15 +44,13 @@ pub fn SendBox() -> impl IntoView {
                     "Send"
                 </button>
             </div>
-            <label class="switch">
-                <input
-                    type="checkbox"
-                    data-testid="send-binary"
-                    prop:checked=move || binary.get()
-                    on:change=move |_| binary.update(|b| *b = !*b)
-                />
+            <Switch
+                test_id="send-binary"
+                checked=binary
+                on_toggle=Callback::new(move |()| binary.update(|b| *b = !*b))
+            >
                 " Send as binary (type hex)"
-            </label>
+            </Switch>
         </form>
     }
 }

@@ -22,21 +22,41 @@ struct Fields {
 }
 
 impl Fields {
-    fn from(settings: &ConsoleSettings) -> Fields {
-        Fields {
-            initial: RwSignal::new(seconds_field(settings.initial_delay_ms)),
-            max: RwSignal::new(seconds_field(settings.max_delay_ms)),
-            attempts: RwSignal::new(
-                settings
-                    .max_attempts
-                    .map_or_else(String::new, |n| n.to_string()),
-            ),
-            connect_timeout: RwSignal::new(seconds_field(settings.connect_timeout_ms)),
-            stable: RwSignal::new(seconds_field(settings.stable_after_ms)),
-            heartbeat_every: RwSignal::new(seconds_field(settings.heartbeat_every_ms)),
-            heartbeat_deadline: RwSignal::new(seconds_field(settings.heartbeat_deadline_ms)),
-            heartbeat_payload: RwSignal::new(settings.heartbeat_payload.clone()),
-        }
+    /// Fields showing `settings`.
+    fn new(settings: &ConsoleSettings) -> Fields {
+        let empty = || RwSignal::new(String::new());
+        let fields = Fields {
+            initial: empty(),
+            max: empty(),
+            attempts: empty(),
+            connect_timeout: empty(),
+            stable: empty(),
+            heartbeat_every: empty(),
+            heartbeat_deadline: empty(),
+            heartbeat_payload: empty(),
+        };
+        fields.show(settings);
+        fields
+    }
+
+    /// Puts `settings` into the fields, as the user would type them.
+    fn show(&self, settings: &ConsoleSettings) {
+        self.initial.set(seconds_field(settings.initial_delay_ms));
+        self.max.set(seconds_field(settings.max_delay_ms));
+        self.attempts.set(
+            settings
+                .max_attempts
+                .map_or_else(String::new, |n| n.to_string()),
+        );
+        self.connect_timeout
+            .set(seconds_field(settings.connect_timeout_ms));
+        self.stable.set(seconds_field(settings.stable_after_ms));
+        self.heartbeat_every
+            .set(seconds_field(settings.heartbeat_every_ms));
+        self.heartbeat_deadline
+            .set(seconds_field(settings.heartbeat_deadline_ms));
+        self.heartbeat_payload
+            .set(settings.heartbeat_payload.clone());
     }
 
     /// The settings these fields describe, on top of `base`; the first bad field's message.
@@ -69,7 +89,7 @@ impl Fields {
 pub fn SettingsForm() -> impl IntoView {
     let console = expect_context::<Console>();
     let settings = console.settings();
-    let fields = Fields::from(&settings.get_untracked());
+    let fields = Fields::new(&settings.get_untracked());
     let outcome: RwSignal<Option<Result<String, String>>> = RwSignal::new(None);
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
@@ -85,19 +105,7 @@ pub fn SettingsForm() -> impl IntoView {
             show_secrets: settings.with_untracked(|s| s.show_secrets),
             ..ConsoleSettings::default()
         };
-        let fresh = Fields::from(&defaults);
-        for (field, value) in [
-            (fields.initial, fresh.initial),
-            (fields.max, fresh.max),
-            (fields.attempts, fresh.attempts),
-            (fields.connect_timeout, fresh.connect_timeout),
-            (fields.stable, fresh.stable),
-            (fields.heartbeat_every, fresh.heartbeat_every),
-            (fields.heartbeat_deadline, fresh.heartbeat_deadline),
-            (fields.heartbeat_payload, fresh.heartbeat_payload),
-        ] {
-            field.set(value.get_untracked());
-        }
+        fields.show(&defaults);
         let result = console.apply_settings(defaults);
         outcome.set(Some(
             result.map(|()| "Back to the recommended settings.".to_string()),

@@ -147,7 +147,9 @@ impl Probe {
     /// interval.
     pub fn result(&self, now: Millis, heartbeat_ms: u64) -> ProbeResult {
         let start = self.running_since.or(self.opened_at);
-        let cut = self.closed_at.filter(|_| self.survived_until.is_none());
+        // Only the path or the server closes a probe; the experiment's own closes at the
+        // end set `survived_until` instead.
+        let cut = self.closed_at;
         ProbeResult {
             name: self.kind.name().to_string(),
             kind: self.kind,
