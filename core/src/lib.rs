@@ -10,6 +10,7 @@
 pub mod close_code;
 pub mod companion_link;
 pub mod diagnosis;
+pub mod duration;
 pub mod event_log;
 pub mod hex;
 pub mod idle;

@@ -16,9 +16,13 @@ pub fn App() -> impl IntoView {
     let idle = IdleRunner::new();
     provide_context(idle);
     session::watch_page_lifecycle(console, idle);
-    let saved_target = console.settings().with_untracked(|s| s.target.clone());
-    // One target for the console and the experiment.
+    let (saved_target, saved_protocols) = console
+        .settings()
+        .with_untracked(|s| (s.target.clone(), s.subprotocols.clone()));
+    // One target and one subprotocols field for the console and the experiment, so a
+    // support link's `?protocols=` reaches the experiment without a Connect first.
     let target = RwSignal::new(session::initial_target(&saved_target));
+    let protocols = RwSignal::new(session::initial_protocols(&saved_protocols));
     view! {
         <Header />
         <main id="main" class="page">
@@ -27,14 +31,14 @@ pub fn App() -> impl IntoView {
             </p>
             <section class="card" aria-labelledby="console-heading">
                 <h2 id="console-heading">"Connection console"</h2>
-                <ConnectForm target=target />
+                <ConnectForm target=target protocols=protocols />
                 <SettingsForm />
                 <SendBox />
                 <CloseForm />
                 <ClosePanel />
                 <EventLogView />
             </section>
-            <IdleExperimentCard target=target />
+            <IdleExperimentCard target=target protocols=protocols />
             <LiveMetricsPanel />
             <ReconnectHistory />
             <CatalogueReference />

@@ -5,20 +5,18 @@ use leptos::prelude::*;
 use wsdoctor_core::settings::seconds;
 
 use super::switch::Switch;
-use crate::session::{self, Console};
+use crate::session::Console;
 
 /// Where the user says what to connect to.
 #[component]
 pub fn ConnectForm(
     /// The target, shared with the idle experiment.
     target: RwSignal<String>,
+    /// The subprotocols field's text, shared with the idle experiment.
+    protocols: RwSignal<String>,
 ) -> impl IntoView {
     let console = expect_context::<Console>();
     let settings = console.settings();
-    let protocols = RwSignal::new(
-        session::link_preset("protocols")
-            .unwrap_or_else(|| settings.with_untracked(|s| s.subprotocols.clone())),
-    );
     let status = console.status();
     let auto = move || settings.with(|s| s.auto_reconnect);
     let preview = move || {

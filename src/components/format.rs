@@ -4,8 +4,3 @@
 pub fn seconds(ms: f64) -> String {
     format!("{:.1} s", ms / 1000.0)
 }
-
-/// A duration in whole ms as seconds with one decimal.
-pub fn seconds_u64(ms: u64) -> String {
-    seconds(ms as f64)
-}

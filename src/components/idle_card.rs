@@ -4,19 +4,21 @@
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use wsdoctor_core::idle::{IdleSettings, Phase, ProbeResult};
+use wsdoctor_core::duration::seconds;
+use wsdoctor_core::idle::{IdleSettings, Phase, ProbeResult, Snippet};
 use wsdoctor_core::settings::{parse_seconds, seconds_field};
 use wsdoctor_core::target::parse_subprotocols;
 
-use super::format::seconds_u64;
 use super::number_field::NumberField;
 use crate::session::{self, Console, IdleRunner, IdleView};
 
-/// The experiment card. `target` is shared with the console's form.
+/// The experiment card. `target` and `protocols` are shared with the console's form.
 #[component]
 pub fn IdleExperimentCard(
     /// The target to probe.
     target: RwSignal<String>,
+    /// The subprotocols field's text (offered next to `wsdoctor.v1`).
+    protocols: RwSignal<String>,
 ) -> impl IntoView {
     let runner = expect_context::<IdleRunner>();
     let console = expect_context::<Console>();
@@ -38,8 +40,7 @@ pub fn IdleExperimentCard(
                 max_idle_ms,
                 heartbeat_ms: parse_seconds("heartbeat every", &every.get_untracked())?,
                 heartbeat_payload: console_settings.heartbeat_payload.clone(),
-                subprotocols: parse_subprotocols(&console_settings.subprotocols)
-                    .unwrap_or_default(),
+                subprotocols: parse_subprotocols(&protocols.get_untracked())?,
                 ..IdleSettings::default()
             })
         });
@@ -52,8 +53,8 @@ pub fn IdleExperimentCard(
         <section class="card idle" aria-labelledby="idle-heading" data-testid="idle-card">
             <h2 id="idle-heading">"Idle-timeout experiment"</h2>
             <p class="muted">
-                "Opens parallel connections to the target above: one silent, the others with heartbeats from the page, from the server, as Ping frames, and echoed. "
-                "When the silent one is cut, the others prove which heartbeat keeps a connection open. Against wsdoctor-server all five run; against another server, the silent and the echoed one."
+                "Opens parallel connections to the target above (with its subprotocols): one silent, the others with heartbeats from the page, from the server, as Ping frames, and echoed. "
+                "When the silent one is cut, the others prove which traffic keeps a connection open. Against wsdoctor-server all five run; against another server, the silent and the echoed one."
             </p>
             <form class="idle-form" on:submit=on_submit>
                 <div class="fields">
@@ -103,16 +104,26 @@ fn Progress(view: ReadSignal<IdleView>) -> impl IntoView {
             Some(Phase::Ready | Phase::Detecting) => "Connecting…".into(),
             Some(Phase::Running) => format!(
                 "Running: {} watched, at most {} left",
-                seconds_u64(v.elapsed_ms),
-                seconds_u64(v.left_ms)
+                seconds(v.elapsed_ms),
+                seconds(v.left_ms)
             ),
             Some(Phase::AskingServer) => "Asking the server how it saw the cut…".into(),
-            Some(Phase::Done) => format!("Done after {}.", seconds_u64(v.elapsed_ms)),
+            Some(Phase::Done) => match &v.result {
+                Some(r) if r.failure.is_some() => format!(
+                    "Could not run: {}.",
+                    r.failure.as_deref().unwrap_or_default()
+                ),
+                Some(r) if r.cancelled => format!("Cancelled after {}.", seconds(v.elapsed_ms)),
+                _ => format!("Done after {}.", seconds(v.elapsed_ms)),
+            },
         })
     };
+    let failed = move || view.with(|v| v.result.as_ref().is_some_and(|r| r.failure.is_some()));
     view! {
         <Show when=move || view.with(|v| v.phase.is_some())>
             <p role="status" data-testid="idle-status">{status}</p>
+        </Show>
+        <Show when=move || view.with(|v| v.phase.is_some()) && !failed()>
             <progress
                 class="idle-progress"
                 aria-label="Experiment progress"
@@ -125,34 +136,25 @@ fn Progress(view: ReadSignal<IdleView>) -> impl IntoView {
 
 /// A probe's state in words (colour is never the only signal).
 fn probe_state(p: &ProbeResult) -> String {
-    if !p.opened {
-        return match p.close_code {
-            Some(code) => format!("never opened ({code})"),
-            None => "opening…".into(),
-        };
-    }
-    match (p.closed_after_ms, p.close_code) {
-        (Some(after), Some(code)) => format!(
+    let alive = || p.alive_for_ms.map_or_else(String::new, seconds);
+    match (p.opened, p.closed_after_ms, p.close_code) {
+        (false, _, Some(code)) => format!("never opened ({code})"),
+        (false, _, None) if p.running => "opening…".into(),
+        (false, _, None) => "never opened".into(),
+        (true, Some(after), Some(code)) => format!(
             "cut after {} ({code}{}), idle {}",
-            seconds_u64(after),
+            seconds(after),
             if p.was_clean == Some(true) {
                 ", clean"
             } else {
                 ""
             },
-            p.idle_before_close_ms
-                .map_or_else(|| "?".into(), seconds_u64)
+            p.idle_before_close_ms.map_or_else(|| "?".into(), seconds)
         ),
-        _ if p.survived && !p.running => {
-            format!(
-                "survived {}",
-                p.alive_for_ms.map_or_else(String::new, seconds_u64)
-            )
-        }
-        _ => format!(
-            "open {}",
-            p.alive_for_ms.map_or_else(String::new, seconds_u64)
-        ),
+        _ if !p.carried_traffic && p.running => "setting up…".into(),
+        _ if !p.carried_traffic => "never carried its traffic".into(),
+        _ if p.survived && !p.running => format!("survived {}", alive()),
+        _ => format!("open {}", alive()),
     }
 }
 
@@ -166,8 +168,10 @@ fn ProbeTimeline(view: ReadSignal<IdleView>) -> impl IntoView {
             v.probes
                 .iter()
                 .map(|p| {
+                    // Drawn through the CSSOM (`style:width`), which the page's CSP allows;
+                    // an inline `style=` attribute would be blocked and draw full width.
                     let width = (p.alive_for_ms.unwrap_or(0) as f64 / span * 100.0).min(100.0);
-                    let class = if p.closed_after_ms.is_some() {
+                    let class = if p.closed_after_ms.is_some() || (!p.opened && !p.running) {
                         "bar-fill probe-cut"
                     } else {
                         "bar-fill probe-open"
@@ -182,10 +186,15 @@ fn ProbeTimeline(view: ReadSignal<IdleView>) -> impl IntoView {
                                 .closed_after_ms
                                 .map(|c| c.to_string())
                                 .unwrap_or_default()
+                            data-alive-ms=p.alive_for_ms.unwrap_or(0).to_string()
                         >
-                            <span class="probe-name" title=p.kind.describe()>{p.name.clone()}</span>
+                            <span class="probe-name" title=p.kind.describe()>{p.label.clone()}</span>
                             <span class="bar-track" aria-hidden="true">
-                                <span class=class style=format!("width: {width:.1}%")></span>
+                                <span
+                                    class=class
+                                    data-testid="idle-probe-bar"
+                                    style:width=format!("{width:.2}%")
+                                ></span>
                             </span>
                             <span class="probe-state">{probe_state(p)}</span>
                         </li>
@@ -231,7 +240,8 @@ fn ProbeTimeline(view: ReadSignal<IdleView>) -> impl IntoView {
                                             <span
                                                 class="hidden-span"
                                                 data-testid="idle-hidden-span"
-                                                style=format!("left: {left:.1}%; width: {width:.1}%")
+                                                style:left=format!("{left:.2}%")
+                                                style:width=format!("{width:.2}%")
                                             ></span>
                                         }
                                     })
@@ -259,18 +269,9 @@ fn VerdictView(view: ReadSignal<IdleView>) -> impl IntoView {
             let (Some(verdict), Some(result)) = (v.verdict.clone(), v.result.clone()) else {
                 return ().into_any();
             };
-            let snippets = v
-                .snippets
-                .iter()
-                .map(|s| {
-                    view! {
-                        <details class="snippet" data-testid="idle-snippet" data-title=s.title.clone()>
-                            <summary>{format!("{} ({})", s.title, s.language)}</summary>
-                            <pre><code>{s.code.clone()}</code></pre>
-                        </details>
-                    }
-                })
-                .collect_view();
+            let (featured, more): (Vec<Snippet>, Vec<Snippet>) =
+                v.snippets.iter().cloned().partition(|s| s.featured);
+            let more_count = more.len();
             view! {
                 <div
                     class="verdict"
@@ -292,10 +293,38 @@ fn VerdictView(view: ReadSignal<IdleView>) -> impl IntoView {
                         </ul>
                     })}
                     {(!v.snippets.is_empty()).then(|| view! { <h4>"Snippets with these numbers"</h4> })}
-                    {snippets}
+                    {featured.into_iter().map(|s| view! { <SnippetView snippet=s open=true /> }).collect_view()}
+                    {(more_count > 0).then(|| view! {
+                        <details class="snippet more-snippets" data-testid="idle-more-snippets">
+                            <summary>{format!("More platforms ({more_count})")}</summary>
+                            {more.into_iter().map(|s| view! { <SnippetView snippet=s open=false /> }).collect_view()}
+                        </details>
+                    })}
                 </div>
             }
                 .into_any()
         })
+    }
+}
+
+/// One snippet to copy, with what it is for.
+#[component]
+fn SnippetView(
+    /// The snippet.
+    snippet: Snippet,
+    /// Whether it starts unfolded.
+    open: bool,
+) -> impl IntoView {
+    view! {
+        <details
+            class="snippet"
+            open=open
+            data-testid="idle-snippet"
+            data-title=snippet.title.clone()
+            data-featured=snippet.featured.to_string()
+        >
+            <summary>{format!("{} ({})", snippet.title, snippet.language)}</summary>
+            <pre><code>{snippet.code}</code></pre>
+        </details>
     }
 }

@@ -137,7 +137,11 @@ fn DisconnectBars() -> impl IntoView {
                             {format!("{} {}", row.0, close_code::info(row.0).name)}
                         </span>
                         <span class="bar-track" aria-hidden="true">
-                            <span class="bar-fill" style=format!("width: {:.1}%", row.2)></span>
+                            <span
+                                class="bar-fill"
+                                data-testid="disconnect-bar-fill"
+                                style:width=format!("{:.2}%", row.2)
+                            ></span>
                         </span>
                         <span class="bar-count" data-testid="disconnect-count">{row.1}</span>
                     </li>

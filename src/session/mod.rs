@@ -11,5 +11,5 @@ mod status;
 
 pub use console::Console;
 pub use idle_runner::{IdleRunner, IdleView};
-pub use page::{initial_target, link_preset, watch_page_lifecycle};
+pub use page::{initial_protocols, initial_target, link_preset, watch_page_lifecycle};
 pub use status::{CloseExplanation, ConnectionStatus};

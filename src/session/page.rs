@@ -21,6 +21,12 @@ pub fn initial_target(saved: &str) -> String {
     default_target(&scheme, &host).unwrap_or_default()
 }
 
+/// The subprotocols field starts with: `?protocols=` from the page's link, else the
+/// ones the user last connected with (`saved`).
+pub fn initial_protocols(saved: &str) -> String {
+    link_preset("protocols").unwrap_or_else(|| saved.to_string())
+}
+
 /// A preset from the page's link for a field other than the target: `?protocols=`,
 /// `?watch=` (seconds the idle experiment watches), `?every=` (its heartbeat, seconds).
 /// Support staff send such links; the values are still checked when used.

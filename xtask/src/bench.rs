@@ -21,18 +21,17 @@ use crate::cmd;
 use crate::page;
 use crate::paths;
 use crate::steps::{Error, Steps};
-use crate::tools;
+use crate::tools::{self, NODE_WS_VERSION};
 
 const IDLE_CONNECTIONS: u32 = 10_000;
 const ECHO_CONNECTIONS: u32 = 100;
 const ECHO_SECONDS: u32 = 10;
 const ECHO_BYTES: u32 = 20;
-const NODE_WS_VERSION: &str = "8";
 
 /// Runs the benchmarks and writes `docs/PERFORMANCE.md`.
 pub fn run() -> Result<(), Error> {
     let mut steps = Steps::new();
-    let node_ws = steps.require("npm ws (reference server)", node_ws)?;
+    let node_ws = steps.require("npm ws (reference server)", tools::node_ws)?;
     let programs = steps.require("chromium, chromedriver", tools::browser_and_proxy)?;
     steps.require("wasm32 target", tools::wasm32_target)?;
     steps.require("wasm-bindgen-cli", tools::wasm_bindgen_cli)?;
@@ -74,18 +73,6 @@ pub fn run() -> Result<(), Error> {
     steps.finish()
 }
 
-/// npm `ws` in the tools folder; returns its `node_modules` folder.
-fn node_ws() -> Result<PathBuf, Error> {
-    let prefix = paths::tools().join("node-ws");
-    let modules = prefix.join("node_modules");
-    if modules.join("ws").join("package.json").is_file() {
-        eprintln!("npm ws: present in {}", prefix.display());
-        return Ok(modules);
-    }
-    tools::npm_install("node-ws", &format!("ws@{NODE_WS_VERSION}"))?;
-    Ok(modules)
-}
-
 fn build_bench() -> Result<PathBuf, Error> {
     cmd::run(paths::cargo().args(["build", "--locked", "--release", "-p", "wsdoctor-bench"]))?;
     let target = std::env::var_os("CARGO_TARGET_DIR")
@@ -121,9 +108,7 @@ impl Running {
 
     fn node(modules: &Path) -> Result<Running, Error> {
         let mut command = with_open_files(Path::new("node"));
-        command
-            .arg(paths::root().join("bench").join("node-echo.js"))
-            .env("NODE_PATH", modules);
+        command.arg(paths::node_ws_echo()).env("NODE_PATH", modules);
         Running::start("node ws", command, "listening on ", |rest| {
             let port: String = rest.chars().take_while(char::is_ascii_digit).collect();
             (!port.is_empty()).then(|| format!("ws://127.0.0.1:{port}/"))

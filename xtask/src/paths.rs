@@ -74,3 +74,22 @@ pub fn which(program: &str) -> Option<PathBuf> {
         .map(|dir| dir.join(program))
         .find(|candidate| candidate.is_file())
 }
+
+/// The npm `ws` echo server script (the bench's reference, an end-to-end fixture).
+pub fn node_ws_echo() -> PathBuf {
+    root()
+        .join("tests")
+        .join("e2e")
+        .join("fixtures")
+        .join("node_ws_echo.js")
+}
+
+/// Where npm `ws` is installed (its `node_modules`, for `NODE_PATH`).
+pub fn node_ws_modules() -> PathBuf {
+    tools().join("node-ws").join("node_modules")
+}
+
+/// The Python of the venv that holds `websockets`.
+pub fn python_websockets() -> PathBuf {
+    tools().join("py-websockets").join("bin").join("python")
+}

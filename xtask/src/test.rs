@@ -16,6 +16,10 @@ pub fn run() -> Result<(), Error> {
     steps.require("trunk", tools::trunk)?;
     steps.require("wasm-opt", tools::wasm_opt)?;
     let programs = steps.require("chromium, chromedriver, nginx", tools::browser_and_proxy)?;
+    let servers = steps.require(
+        "servers nobody here wrote (npm ws, Python websockets)",
+        tools::third_party_servers,
+    )?;
 
     steps.check("cargo fmt --check", || {
         cmd::run(paths::cargo().args(["fmt", "--all", "--", "--check"]))
@@ -97,7 +101,9 @@ pub fn run() -> Result<(), Error> {
                         .env("WSDOCTOR_DIST", &dist)
                         .env("CHROMEDRIVER", &programs.chromedriver)
                         .env("CHROMIUM", &programs.chromium)
-                        .env("WSDOCTOR_NGINX", &programs.nginx),
+                        .env("WSDOCTOR_NGINX", &programs.nginx)
+                        .env("WSDOCTOR_NODE_MODULES", &servers.node_modules)
+                        .env("WSDOCTOR_PYTHON", &servers.python),
                 );
                 let survivors = survivors::check();
                 outcome.and(survivors)

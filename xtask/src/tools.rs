@@ -15,6 +15,10 @@ use crate::steps::Error;
 const TRUNK_VERSION: &str = "0.21.14";
 /// The binaryen release whose wasm-opt produces modules Chromium accepts.
 const BINARYEN_VERSION: &str = "132";
+/// npm `ws`: the bench's reference server and an end-to-end server nobody here wrote.
+pub const NODE_WS_VERSION: &str = "8";
+/// Python `websockets` (the seed article's server), for the end-to-end tests.
+const PYTHON_WEBSOCKETS_VERSION: &str = "15.0.1";
 
 /// The wasm32 target of the Rust toolchain.
 pub fn wasm32_target() -> Result<(), Error> {
@@ -81,6 +85,84 @@ pub fn wasm_opt() -> Result<(), Error> {
             "wasm-opt was installed but reports {other:?}, not version {BINARYEN_VERSION}"
         )),
     }
+}
+
+/// npm `ws` in the tools folder; returns its `node_modules` folder.
+pub fn node_ws() -> Result<PathBuf, Error> {
+    let modules = paths::node_ws_modules();
+    let manifest = modules.join("ws").join("package.json");
+    let installed = std::fs::read_to_string(&manifest).unwrap_or_default();
+    if installed.contains(&format!("\"version\": \"{NODE_WS_VERSION}.")) {
+        eprintln!("npm ws {NODE_WS_VERSION}: present in {}", modules.display());
+        return Ok(modules);
+    }
+    npm_install("node-ws", &format!("ws@{NODE_WS_VERSION}"))?;
+    Ok(modules)
+}
+
+/// Python `websockets` in a venv of the tools folder; returns the venv's python. Makes
+/// the venv with `python3 -m venv` (installing Debian's `python3-venv` if that is what
+/// is missing).
+pub fn python_websockets() -> Result<PathBuf, Error> {
+    let python = paths::python_websockets();
+    let version = || {
+        cmd::output(paths::command(&python).args([
+            "-c",
+            "import sys, websockets; sys.stdout.write(websockets.__version__)",
+        ]))
+    };
+    if version().as_deref() == Some(PYTHON_WEBSOCKETS_VERSION) {
+        eprintln!("Python websockets {PYTHON_WEBSOCKETS_VERSION}: present");
+        return Ok(python);
+    }
+    if paths::which("python3").is_none() {
+        return Err(
+            "python3 is missing: install it (on Debian: `sudo apt-get install python3 \
+                    python3-venv`), then run this again"
+                .into(),
+        );
+    }
+    let venv = paths::tools().join("py-websockets");
+    if !python.is_file() {
+        let made = cmd::run(paths::command("python3").args(["-m", "venv"]).arg(&venv));
+        if made.is_err() {
+            // Debian's python3 ships venv without ensurepip: that is python3-venv.
+            let _ = std::fs::remove_dir_all(&venv);
+            apt_install(&["python3-venv"])?;
+            cmd::run(paths::command("python3").args(["-m", "venv"]).arg(&venv))?;
+        }
+    }
+    cmd::run(paths::command(&python).args([
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        &format!("websockets=={PYTHON_WEBSOCKETS_VERSION}"),
+    ]))?;
+    match version() {
+        Some(v) if v == PYTHON_WEBSOCKETS_VERSION => Ok(python),
+        other => Err(format!(
+            "websockets was installed but reports {other:?}, not {PYTHON_WEBSOCKETS_VERSION}"
+        )),
+    }
+}
+
+/// The servers nobody here wrote that the end-to-end tests meet: npm `ws` and Python
+/// `websockets`, each installed only when missing.
+pub fn third_party_servers() -> Result<ThirdPartyServers, Error> {
+    Ok(ThirdPartyServers {
+        node_modules: node_ws()?,
+        python: python_websockets()?,
+    })
+}
+
+/// Where the third-party servers of the end-to-end tests are.
+pub struct ThirdPartyServers {
+    /// npm `ws`'s `node_modules` (for `NODE_PATH`).
+    pub node_modules: PathBuf,
+    /// The venv's python, with `websockets`.
+    pub python: PathBuf,
 }
 
 /// Installs the npm package `spec` into the tools folder `folder`; says how to get npm

@@ -4,35 +4,48 @@
 //! result says after how long idle connections are cut and which heartbeat keeps them.
 //!
 //! The first connection asks for the companion's subprotocol `wsdoctor.v1` (next to the
-//! user's own). If the server picks it, all five probes run, configured through the
-//! companion so that each direction of traffic is tested alone; otherwise only the probes
-//! that mean something against any server run (`silent`, `echo_heartbeat`).
+//! user's own). If the server picks it and answers the hello, all five probes run,
+//! configured through the companion so that each direction of traffic is tested alone.
+//! A server that does not speak it (its handshake fails with the offer, it picks another
+//! subprotocol, it never answers the hello or answers something else) gets the probes
+//! that mean something against any server (`silent`, `echo_heartbeat`), on a new first
+//! connection without the offer.
 //!
-//! - `probe` — one connection's kinds and what it must do;
-//! - `result` — the measured outcome, kept as data for the report;
+//! Once the silent probe is cut after T, each busy probe runs until T (plus a margin for
+//! the cut to be seen) has passed since it started its traffic: a busy probe whose
+//! traffic does not count is cut by then, so a survivor proves its traffic keeps a
+//! connection open.
+//!
+//! - `probe` — one connection's kind, the directions its traffic flows, its state;
+//! - `traffic` — which traffic keeps a connection open, from the probes' fates;
+//! - `result` — the measured outcome as data;
 //! - `verdict` — the outcome in plain words, with advice;
 //! - `snippets` — configuration with the measured numbers filled in.
 
 mod probe;
 mod result;
 mod snippets;
+mod traffic;
 mod verdict;
 
-pub use probe::ProbeKind;
-pub use result::{IdleResult, ProbeResult};
+pub use probe::{Directions, ProbeKind};
+pub use result::{CompanionOffer, CutBy, IdleResult, ProbeResult};
 pub use snippets::{Snippet, snippets};
+pub use traffic::{Fate, TrafficThatCounts};
 pub use verdict::{Verdict, verdict};
 
 use serde::{Deserialize, Serialize};
 
 use crate::Millis;
-use crate::protocol::{ClientMessage, ClosedBy, ServerMessage};
+use crate::protocol::{ClientMessage, ClosedBy, ConnectionView, ServerMessage};
 use probe::{Probe, Stage};
 
 /// The close code and reason the experiment uses to end its probes.
 pub const FINISH_CODE: u16 = 1000;
 /// The reason sent with `FINISH_CODE`.
 pub const FINISH_REASON: &str = "idle experiment over";
+/// The reason sent when a first connection is replaced by one without `wsdoctor.v1`.
+pub const NOT_COMPANION_REASON: &str = "not the companion";
 /// How long the first connection may take to open.
 pub const OPEN_TIMEOUT_MS: u64 = 10_000;
 /// How long a server that picked `wsdoctor.v1` may take to answer the first hello.
@@ -47,7 +60,8 @@ pub struct IdleSettings {
     pub max_idle_ms: u64,
     /// The heartbeat interval of the busy probes.
     pub heartbeat_ms: u64,
-    /// After the silent probe is cut, the busy ones run at least `heartbeat_ms` plus this.
+    /// After the silent probe is cut after T, each busy probe runs until T plus this
+    /// has passed since it started its traffic (time for a cut to be seen).
     pub margin_ms: u64,
     /// The heartbeat text for a server that is not the companion; `{seq}` is its number.
     pub heartbeat_payload: String,
@@ -108,7 +122,7 @@ pub enum IdleTimer {
     Heartbeat(ProbeId),
     /// `max_idle` has passed with nothing cut.
     MaxIdle,
-    /// The busy probes have outlived the silent one's cut long enough.
+    /// The busy probes have outlived the silent one's timeout long enough.
     AfterCut,
     /// The companion did not say how it saw the cut connections in time.
     ServerView,
@@ -216,9 +230,15 @@ pub struct IdleExperiment {
     url: String,
     phase: Phase,
     companion: bool,
+    companion_offer: CompanionOffer,
     probes: Vec<Probe>,
+    /// The current first connection (the silent probe once running).
+    first: ProbeId,
+    /// Whether the current first connection offers `wsdoctor.v1`.
+    offering_companion: bool,
     started_at: Option<Millis>,
     cut_at: Option<Millis>,
+    ends_at: Option<Millis>,
     page_was_hidden: bool,
     views_pending: usize,
     failure: Option<String>,
@@ -234,9 +254,13 @@ impl IdleExperiment {
             url: String::new(),
             phase: Phase::Ready,
             companion: false,
+            companion_offer: CompanionOffer::Pending,
             probes: Vec::new(),
+            first: 0,
+            offering_companion: false,
             started_at: None,
             cut_at: None,
+            ends_at: None,
             page_was_hidden: false,
             views_pending: 0,
             failure: None,
@@ -255,17 +279,15 @@ impl IdleExperiment {
         &self.settings
     }
 
-    /// When the probes started running (the first one opened).
+    /// When the probes started running (the first one was ready).
     pub fn started_at(&self) -> Option<Millis> {
         self.started_at
     }
 
     /// When it will stop at the latest, as things stand now (for the countdown).
     pub fn ends_by(&self) -> Option<Millis> {
-        match (self.cut_at, self.started_at) {
-            (Some(cut), _) => {
-                Some(cut + (self.settings.heartbeat_ms + self.settings.margin_ms) as f64)
-            }
+        match (self.ends_at, self.started_at) {
+            (Some(end), _) => Some(end),
             (None, Some(start)) => Some(start + self.settings.max_idle_ms as f64),
             _ => None,
         }
@@ -274,7 +296,11 @@ impl IdleExperiment {
     /// Each probe as it stands at `now` (live view and, once done, the result's).
     pub fn probes(&self, now: Millis) -> Vec<ProbeResult> {
         let every = self.settings.heartbeat_ms;
-        self.probes.iter().map(|p| p.result(now, every)).collect()
+        self.probes
+            .iter()
+            .filter(|p| p.counts())
+            .map(|p| p.result(now, every))
+            .collect()
     }
 
     /// The result, once done.
@@ -313,17 +339,31 @@ impl IdleExperiment {
         }
         self.url = url;
         self.phase = Phase::Detecting;
+        self.open_first(true, out);
+    }
+
+    /// The user's own subprotocols, without the companion's.
+    fn own_subprotocols(&self) -> Vec<String> {
+        self.settings
+            .subprotocols
+            .iter()
+            .filter(|p| p.as_str() != crate::COMPANION_SUBPROTOCOL)
+            .cloned()
+            .collect()
+    }
+
+    /// Opens a (new) first connection, offering `wsdoctor.v1` or not.
+    fn open_first(&mut self, offer_companion: bool, out: &mut Vec<Command>) {
+        self.first = self.probes.len();
+        self.offering_companion = offer_companion;
         self.probes.push(Probe::new(ProbeKind::Silent));
-        let mut protocols = vec![crate::COMPANION_SUBPROTOCOL.to_string()];
-        protocols.extend(
-            self.settings
-                .subprotocols
-                .iter()
-                .filter(|p| p.as_str() != crate::COMPANION_SUBPROTOCOL)
-                .cloned(),
-        );
+        let mut protocols = Vec::new();
+        if offer_companion {
+            protocols.push(crate::COMPANION_SUBPROTOCOL.to_string());
+        }
+        protocols.extend(self.own_subprotocols());
         out.push(Command::Open {
-            probe: 0,
+            probe: self.first,
             url: self.url.clone(),
             protocols,
         });
@@ -333,55 +373,87 @@ impl IdleExperiment {
         });
     }
 
+    /// The server does not speak `wsdoctor.v1`: a new first connection without it.
+    fn fall_back(&mut self, offer: CompanionOffer, out: &mut Vec<Command>) {
+        self.companion_offer = offer;
+        out.push(Command::CancelTimer(IdleTimer::WelcomeTimeout));
+        out.push(Command::CancelTimer(IdleTimer::OpenTimeout));
+        let old = self.first;
+        if let Some(probe) = self.probes.get_mut(old) {
+            if probe.is_live() {
+                out.push(Command::Close {
+                    probe: old,
+                    code: FINISH_CODE,
+                    reason: NOT_COMPANION_REASON.into(),
+                });
+            }
+            probe.stage = Stage::Replaced;
+        }
+        self.open_first(false, out);
+    }
+
     fn opened(&mut self, now: Millis, id: ProbeId, protocol: &str, out: &mut Vec<Command>) {
         let Some(probe) = self.probes.get_mut(id) else {
             return;
         };
+        if !probe.is_live() {
+            return;
+        }
         probe.opened(now);
-        if self.phase == Phase::Detecting && id == 0 {
+        if self.phase == Phase::Detecting && id == self.first {
             out.push(Command::CancelTimer(IdleTimer::OpenTimeout));
-            self.companion = protocol == crate::COMPANION_SUBPROTOCOL;
-            self.phase = Phase::Running;
-            self.started_at = Some(now);
-            let others: &[ProbeKind] = if self.companion {
+            if self.offering_companion && protocol == crate::COMPANION_SUBPROTOCOL {
+                self.send(now, id, &ClientMessage::Hello { session: None }, out);
+                out.push(Command::StartTimer {
+                    id: IdleTimer::WelcomeTimeout,
+                    after_ms: WELCOME_TIMEOUT_MS,
+                });
+            } else {
+                if self.offering_companion {
+                    self.companion_offer = CompanionOffer::NotPicked;
+                }
+                self.begin(now, out);
+            }
+            return;
+        }
+        if self.companion {
+            self.send(now, id, &ClientMessage::Hello { session: None }, out);
+        } else {
+            self.running(now, id, out);
+        }
+    }
+
+    /// The first connection is ready: the probes start.
+    fn begin(&mut self, now: Millis, out: &mut Vec<Command>) {
+        self.phase = Phase::Running;
+        self.started_at = Some(now);
+        out.push(Command::StartTimer {
+            id: IdleTimer::MaxIdle,
+            after_ms: self.settings.max_idle_ms,
+        });
+        let (others, protocols): (&[ProbeKind], Vec<String>) = if self.companion {
+            let configure = ProbeKind::Silent.configure(self.settings.heartbeat_ms);
+            self.send(now, self.first, &configure, out);
+            (
                 &[
                     ProbeKind::ClientHeartbeat,
                     ProbeKind::ServerHeartbeat,
                     ProbeKind::ServerPing,
                     ProbeKind::EchoHeartbeat,
-                ]
-            } else {
-                &[ProbeKind::EchoHeartbeat]
-            };
-            let protocols = if self.companion {
-                vec![crate::COMPANION_SUBPROTOCOL.to_string()]
-            } else {
-                self.settings.subprotocols.clone()
-            };
-            for kind in others {
-                self.probes.push(Probe::new(*kind));
-                out.push(Command::Open {
-                    probe: self.probes.len() - 1,
-                    url: self.url.clone(),
-                    protocols: protocols.clone(),
-                });
-            }
-            out.push(Command::StartTimer {
-                id: IdleTimer::MaxIdle,
-                after_ms: self.settings.max_idle_ms,
-            });
-            if self.companion {
-                out.push(Command::StartTimer {
-                    id: IdleTimer::WelcomeTimeout,
-                    after_ms: WELCOME_TIMEOUT_MS,
-                });
-            }
-        }
-        if self.companion {
-            let hello = ClientMessage::Hello { session: None };
-            self.send(now, id, &hello, out);
+                ],
+                vec![crate::COMPANION_SUBPROTOCOL.to_string()],
+            )
         } else {
-            self.running(now, id, out);
+            self.running(now, self.first, out);
+            (&[ProbeKind::EchoHeartbeat], self.own_subprotocols())
+        };
+        for kind in others {
+            self.probes.push(Probe::new(*kind));
+            out.push(Command::Open {
+                probe: self.probes.len() - 1,
+                url: self.url.clone(),
+                protocols: protocols.clone(),
+            });
         }
     }
 
@@ -408,7 +480,7 @@ impl IdleExperiment {
 
     fn send_text(&mut self, now: Millis, id: ProbeId, text: String, out: &mut Vec<Command>) {
         if let Some(probe) = self.probes.get_mut(id) {
-            probe.last_traffic = Some(now);
+            probe.last_sent = Some(now);
             out.push(Command::Send { probe: id, text });
         }
     }
@@ -417,57 +489,66 @@ impl IdleExperiment {
         let Some(probe) = self.probes.get_mut(id) else {
             return;
         };
-        if probe.stage == Stage::Closed {
+        if !probe.is_live() {
             return;
         }
-        probe.last_traffic = Some(now);
+        probe.last_received = Some(now);
+        let message = text.and_then(|t| serde_json::from_str::<ServerMessage>(&t).ok());
+        if self.phase == Phase::Detecting && id == self.first {
+            // The companion's first word is always its welcome; anything else (an echo
+            // of the hello, another protocol's greeting) means another server.
+            let Some(ServerMessage::Welcome { session, conn, .. }) = message else {
+                return self.fall_back(CompanionOffer::WrongAnswer, out);
+            };
+            out.push(Command::CancelTimer(IdleTimer::WelcomeTimeout));
+            probe.session = Some(session);
+            probe.server_conn = Some(conn);
+            self.companion = true;
+            self.companion_offer = CompanionOffer::Answered;
+            return self.begin(now, out);
+        }
         if !self.companion {
             return;
         }
-        let Some(message) = text.and_then(|t| serde_json::from_str::<ServerMessage>(&t).ok())
-        else {
-            return;
-        };
         match message {
-            ServerMessage::Welcome { session, conn, .. } => {
-                if id == 0 {
-                    out.push(Command::CancelTimer(IdleTimer::WelcomeTimeout));
-                }
+            Some(ServerMessage::Welcome { session, conn, .. }) => {
                 probe.session = Some(session);
                 probe.server_conn = Some(conn);
                 let configure = probe.kind.configure(self.settings.heartbeat_ms);
                 self.send(now, id, &configure, out);
             }
-            ServerMessage::Configured { .. } if probe.stage != Stage::Running => {
+            Some(ServerMessage::Configured { .. }) if probe.stage == Stage::Starting => {
                 self.running(now, id, out);
             }
-            ServerMessage::SessionView {
+            Some(ServerMessage::SessionView {
                 session,
                 connections,
-            } => {
-                for cut in self
-                    .probes
-                    .iter_mut()
-                    .filter(|p| p.session.as_deref() == Some(session.as_str()))
-                {
-                    let seen = connections
-                        .iter()
-                        .find(|c| Some(c.conn) == cut.server_conn)
-                        .and_then(|c| c.close.as_ref().map(|close| close.by));
-                    cut.server_saw = Some(seen.unwrap_or(ClosedBy::None));
-                    if cut.server_close_code.is_none() {
-                        cut.server_close_code = connections
-                            .iter()
-                            .find(|c| Some(c.conn) == cut.server_conn)
-                            .and_then(|c| c.close.as_ref().and_then(|close| close.code));
-                    }
-                }
+            }) => {
+                self.server_view(&session, &connections);
                 self.views_pending = self.views_pending.saturating_sub(1);
                 if self.views_pending == 0 && self.phase == Phase::AskingServer {
                     self.finish(now, out);
                 }
             }
             _ => {}
+        }
+    }
+
+    /// Records how the companion saw the probes of `session`.
+    fn server_view(&mut self, session: &str, connections: &[ConnectionView]) {
+        for probe in self
+            .probes
+            .iter_mut()
+            .filter(|p| p.session.as_deref() == Some(session))
+        {
+            let close = connections
+                .iter()
+                .find(|c| Some(c.conn) == probe.server_conn)
+                .and_then(|c| c.close.as_ref());
+            probe.server_saw = Some(close.map_or(ClosedBy::None, |close| close.by));
+            if probe.server_close_code.is_none() {
+                probe.server_close_code = close.and_then(|close| close.code);
+            }
         }
     }
 
@@ -482,47 +563,83 @@ impl IdleExperiment {
         let Some(probe) = self.probes.get_mut(id) else {
             return;
         };
-        if probe.stage == Stage::Closed {
+        if !probe.is_live() {
             return;
         }
         probe.close(now, code, was_clean);
         let kind = probe.kind;
+        let never_ran = probe.running_since.is_none();
         let never_opened = probe.opened_at.is_none();
+        let idle = probe.idle_before_close;
         out.push(Command::CancelTimer(IdleTimer::Heartbeat(id)));
-        if self.phase == Phase::Detecting {
-            self.failure = Some(format!(
-                "the first connection closed with {code} before opening: the target could not \
-                 be reached (see the console for why)"
-            ));
+        if self.phase == Phase::Detecting && id == self.first {
+            if self.offering_companion {
+                let offer = if never_opened {
+                    CompanionOffer::HandshakeFailed
+                } else {
+                    CompanionOffer::NoWelcome
+                };
+                return self.fall_back(offer, out);
+            }
+            self.failure = Some(self.unreachable(code));
             return self.finish(now, out);
         }
-        if never_opened {
-            return; // a probe that never opened tells nothing about idle time
+        if never_ran {
+            return; // a probe that never carried its traffic tells nothing about idle time
         }
         if kind == ProbeKind::Silent && self.cut_at.is_none() && self.phase == Phase::Running {
             self.cut_at = Some(now);
             out.push(Command::CancelTimer(IdleTimer::MaxIdle));
+            // Each busy probe's traffic is proven once T has passed since it started: a
+            // probe whose traffic does not count is cut by then.
+            let t = idle.unwrap_or(0.0);
+            let margin = self.settings.margin_ms as f64;
+            let until = self
+                .probes
+                .iter()
+                .filter(|p| p.counts() && p.is_live())
+                .filter_map(|p| p.running_since)
+                .map(|since| since + t + margin)
+                .fold(now + margin / 4.0, f64::max);
+            self.ends_at = Some(until);
             out.push(Command::StartTimer {
                 id: IdleTimer::AfterCut,
-                after_ms: self.settings.heartbeat_ms + self.settings.margin_ms,
+                after_ms: (until - now).ceil() as u64,
             });
         }
-        if self.phase == Phase::Running && self.probes.iter().all(|p| p.stage == Stage::Closed) {
+        if self.phase == Phase::Running && !self.probes.iter().any(Probe::is_live) {
             self.conclude(now, out);
         }
     }
 
+    /// Why the first connection failed, in one sentence.
+    fn unreachable(&self, code: u16) -> String {
+        let with_and_without = if self.companion_offer == CompanionOffer::HandshakeFailed {
+            ", with and without the subprotocol wsdoctor.v1"
+        } else {
+            ""
+        };
+        let own = self.own_subprotocols();
+        let protocols = if own.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; it offered the subprotocols {}, and a browser fails a handshake whose answer \
+                 picks none of them",
+                own.join(", ")
+            )
+        };
+        format!(
+            "the first connection closed with {code} before opening{with_and_without}: the \
+             server could not be reached, refused the WebSocket handshake, or failed TLS (the \
+             browser does not say which){protocols}"
+        )
+    }
+
     fn timer(&mut self, now: Millis, timer: IdleTimer, out: &mut Vec<Command>) {
         match timer {
-            IdleTimer::WelcomeTimeout if self.phase == Phase::Running => {
-                self.failure = Some(format!(
-                    "the server accepted the subprotocol wsdoctor.v1 but did not answer its \
-                     hello within {} s: it is not wsdoctor-server (perhaps it echoes any \
-                     subprotocol back); without the companion's answers the probes would \
-                     carry no configured traffic",
-                    WELCOME_TIMEOUT_MS / 1000
-                ));
-                self.finish(now, out);
+            IdleTimer::WelcomeTimeout if self.phase == Phase::Detecting => {
+                self.fall_back(CompanionOffer::NoWelcome, out);
             }
             IdleTimer::OpenTimeout if self.phase == Phase::Detecting => {
                 self.failure = Some(format!(
@@ -592,7 +709,7 @@ impl IdleExperiment {
     fn finish(&mut self, now: Millis, out: &mut Vec<Command>) {
         for (id, probe) in self.probes.iter_mut().enumerate() {
             out.push(Command::CancelTimer(IdleTimer::Heartbeat(id)));
-            if probe.stage != Stage::Closed {
+            if probe.is_live() {
                 probe.survived_until = Some(now);
                 out.push(Command::Close {
                     probe: id,
@@ -616,6 +733,7 @@ impl IdleExperiment {
                 now,
                 settings: &self.settings,
                 companion: self.companion,
+                companion_offer: self.companion_offer,
                 started_at: self.started_at,
                 page_was_hidden: self.page_was_hidden,
                 cancelled: self.cancelled,

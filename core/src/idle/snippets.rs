@@ -1,10 +1,13 @@
 //! Copy-paste configuration with the measured numbers filled in: the proxies that cut
 //! idle connections (raise their timeout) and the servers that can send heartbeats
-//! (send them often enough).
+//! (send them often enough). The system whose default matches the measured timeout comes
+//! first, then the likeliest ones (proxies for a cut in the path, servers for a server
+//! that closed the connection itself); the page shows the first ones and folds the rest.
 
 use serde::{Deserialize, Serialize};
 
-use super::result::IdleResult;
+use super::result::{CutBy, IdleResult};
+use crate::diagnosis::matching_timeout;
 
 /// One snippet.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -15,29 +18,90 @@ pub struct Snippet {
     pub language: String,
     /// The text to copy.
     pub code: String,
+    /// Shown first and unfolded: its default matches the measured timeout, or it is
+    /// among the likeliest when none does.
+    pub featured: bool,
 }
 
-fn snippet(title: &str, language: &str, code: String) -> Snippet {
-    Snippet {
-        title: title.into(),
-        language: language.into(),
-        code,
+/// Whether a snippet configures something in the path or the server itself.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Proxy,
+    Server,
+}
+
+/// A snippet before ordering: its side and the default idle timeouts (s) it has.
+struct Candidate {
+    side: Side,
+    defaults: &'static [u64],
+    snippet: Snippet,
+}
+
+fn candidate(
+    side: Side,
+    defaults: &'static [u64],
+    title: &str,
+    language: &str,
+    code: String,
+) -> Candidate {
+    Candidate {
+        side,
+        defaults,
+        snippet: Snippet {
+            title: title.into(),
+            language: language.into(),
+            code,
+            featured: false,
+        },
     }
 }
 
-/// The snippets for a result that found an idle timeout (none otherwise).
+/// The snippets for a result that found an idle timeout (none otherwise), the matched
+/// system and the likeliest first.
 pub fn snippets(result: &IdleResult) -> Vec<Snippet> {
     let (Some(t_ms), Some(rec_ms)) = (result.idle_timeout_ms, result.recommended_heartbeat_ms)
     else {
         return Vec::new();
     };
     let t = (t_ms as f64 / 1000.0).round() as u64;
+    let matched = matching_timeout(t_ms as f64).map(|known| u64::from(known.seconds));
+    let likely = if result.cut_by == Some(CutBy::Server) {
+        Side::Server
+    } else {
+        Side::Proxy
+    };
+    let mut candidates = candidates(t, rec_ms);
+    // Stable: matched first, then the likely side, each in the catalogue's order.
+    candidates.sort_by_key(|c| {
+        let is_matched = matched.is_some_and(|m| c.defaults.contains(&m));
+        (!is_matched, c.side != likely)
+    });
+    let any_matched = candidates
+        .first()
+        .is_some_and(|c| matched.is_some_and(|m| c.defaults.contains(&m)));
+    candidates
+        .into_iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let is_matched = matched.is_some_and(|m| c.defaults.contains(&m));
+            Snippet {
+                featured: if any_matched { is_matched } else { i < 2 },
+                ..c.snippet
+            }
+        })
+        .collect()
+}
+
+/// Every snippet, in the catalogue's order (the most used first on each side).
+fn candidates(t: u64, rec_ms: u64) -> Vec<Candidate> {
     let r = (rec_ms / 1000).max(1);
     let r_ms = r * 1000;
     // A proxy timeout comfortably above the heartbeat: several missed beats before a cut.
     let proxy = (r * 4).max(t + 1);
     vec![
-        snippet(
+        candidate(
+            Side::Proxy,
+            &[60],
             "nginx",
             "nginx",
             format!(
@@ -48,7 +112,9 @@ pub fn snippets(result: &IdleResult) -> Vec<Snippet> {
                  proxy_send_timeout {proxy}s;\n}}\n"
             ),
         ),
-        snippet(
+        candidate(
+            Side::Proxy,
+            &[],
             "HAProxy",
             "haproxy",
             format!(
@@ -57,7 +123,9 @@ pub fn snippets(result: &IdleResult) -> Vec<Snippet> {
                  timeout tunnel  {proxy}s\n"
             ),
         ),
-        snippet(
+        candidate(
+            Side::Proxy,
+            &[60],
             "AWS Application Load Balancer",
             "shell",
             format!(
@@ -66,7 +134,9 @@ pub fn snippets(result: &IdleResult) -> Vec<Snippet> {
                  --attributes Key=idle_timeout.timeout_seconds,Value={proxy}\n"
             ),
         ),
-        snippet(
+        candidate(
+            Side::Proxy,
+            &[100],
             "Cloudflare",
             "text",
             format!(
@@ -75,7 +145,9 @@ pub fn snippets(result: &IdleResult) -> Vec<Snippet> {
                  (any message, either direction, counts as activity).\n"
             ),
         ),
-        snippet(
+        candidate(
+            Side::Proxy,
+            &[],
             "Envoy",
             "yaml",
             format!(
@@ -87,7 +159,47 @@ pub fn snippets(result: &IdleResult) -> Vec<Snippet> {
                  idle_timeout: {proxy}s\n"
             ),
         ),
-        snippet(
+        candidate(
+            Side::Proxy,
+            &[60],
+            "Apache httpd",
+            "apache",
+            format!(
+                "# Measured: idle WebSockets cut after ~{t} s. httpd 2.4.47+ tunnels an upgraded \
+                 connection until it has been idle for the larger of Timeout and ProxyTimeout \
+                 (Timeout defaults to 60 s):\nProxyPass \"/ws\" \"http://backend:8080/ws\" \
+                 upgrade=websocket\nProxyTimeout {proxy}\n"
+            ),
+        ),
+        candidate(
+            Side::Proxy,
+            &[],
+            "Caddy",
+            "caddyfile",
+            format!(
+                "# Measured: idle WebSockets cut after ~{t} s. Caddy's reverse_proxy sets no idle \
+                 limit on upgraded connections by default:\n# look for a shorter limit in front \
+                 of it, and send a heartbeat every {r} s.\nexample.com {{\n    reverse_proxy /ws \
+                 backend:8080 {{\n        # stream_timeout is a maximum lifetime (Caddy 2.7+), not an \
+                 idle timeout: leave it unset\n        stream_close_delay 5m   # keep WebSockets open \
+                 across config reloads\n    }}\n}}\n"
+            ),
+        ),
+        candidate(
+            Side::Proxy,
+            &[],
+            "Traefik",
+            "yaml",
+            format!(
+                "# Measured: idle WebSockets cut after ~{t} s. Static configuration: the entry \
+                 point's timeouts (readTimeout defaults to 60 s in Traefik v3, idleTimeout to \
+                 180 s):\nentryPoints:\n  websecure:\n    address: \":443\"\n    transport:\n      \
+                 respondingTimeouts:\n        readTimeout: {proxy}s\n        idleTimeout: {proxy}s\n"
+            ),
+        ),
+        candidate(
+            Side::Server,
+            &[],
             "Python websockets",
             "python",
             format!(
@@ -96,7 +208,9 @@ pub fn snippets(result: &IdleResult) -> Vec<Snippet> {
                  ping_interval={r}, ping_timeout={r}):\n    await asyncio.Future()\n"
             ),
         ),
-        snippet(
+        candidate(
+            Side::Server,
+            &[],
             "Node ws",
             "javascript",
             format!(
@@ -107,7 +221,9 @@ pub fn snippets(result: &IdleResult) -> Vec<Snippet> {
                  }}, {r_ms});\nwss.on('close', () => clearInterval(beat));\n"
             ),
         ),
-        snippet(
+        candidate(
+            Side::Server,
+            &[],
             "Socket.IO",
             "javascript",
             format!(
@@ -115,7 +231,9 @@ pub fn snippets(result: &IdleResult) -> Vec<Snippet> {
                  const io = new Server(httpServer, {{\n  pingInterval: {r_ms},\n  pingTimeout: {r_ms},\n}});\n"
             ),
         ),
-        snippet(
+        candidate(
+            Side::Server,
+            &[],
             "axum / tokio-tungstenite",
             "rust",
             format!(

@@ -5,20 +5,41 @@
 use std::collections::{HashMap, VecDeque};
 
 use super::*;
+use crate::idle::result::CutBy;
 use crate::protocol::{CloseView, ConnectionView, RttSummary};
 
 const STEP: f64 = 50.0;
 
+/// The server at the end of the path.
+#[derive(Clone)]
+enum Server {
+    /// wsdoctor-server: picks `wsdoctor.v1` when offered and speaks it; otherwise a
+    /// plain echo that picks no subprotocol.
+    Companion,
+    /// Another server that echoes every message. It picks the first offered
+    /// subprotocol it supports (`"*"`: any, as npm `ws` does by default) and, if
+    /// `required`, refuses a handshake that offers none of them.
+    Echo {
+        supports: Vec<&'static str>,
+        required: bool,
+    },
+}
+
 /// The path and the server of one scenario.
 #[derive(Clone)]
 struct Path {
-    companion: bool,
+    server: Server,
     /// The path cuts a connection idle this long (by its counting rule), without a close frame.
     idle_cut_ms: Option<f64>,
     /// Whether traffic from the client resets the path's idle timer.
     client_counts: bool,
     /// Whether traffic from the server resets it.
     server_counts: bool,
+    /// Each direction has its own idle timer: a connection silent either way is cut.
+    both_needed: bool,
+    /// The server sends protocol Ping frames of its own this often on every connection
+    /// (Python `websockets`' `ping_interval`); the browser answers each with a Pong.
+    server_pings_ms: Option<f64>,
     /// The path cuts every connection this long after it opened.
     lifetime_ms: Option<f64>,
     /// The server closes (1000) a connection it heard nothing from for this long.
@@ -30,10 +51,12 @@ struct Path {
 impl Path {
     fn nginx(cut_ms: f64) -> Path {
         Path {
-            companion: true,
+            server: Server::Companion,
             idle_cut_ms: Some(cut_ms),
             client_counts: true,
             server_counts: true,
+            both_needed: false,
+            server_pings_ms: None,
             lifetime_ms: None,
             server_idle_close_ms: None,
             drops: Vec::new(),
@@ -45,6 +68,39 @@ impl Path {
             idle_cut_ms: None,
             ..Path::nginx(0.0)
         }
+    }
+
+    /// A plain echo server that negotiates no subprotocol (most servers), behind nginx.
+    fn plain(cut_ms: Option<f64>) -> Path {
+        Path {
+            server: Server::Echo {
+                supports: Vec::new(),
+                required: false,
+            },
+            idle_cut_ms: cut_ms,
+            ..Path::nginx(0.0)
+        }
+    }
+
+    /// The subprotocol the server picks from `offered`; `Err` if the handshake fails in
+    /// the browser (it offered some and the answer picks none, or the server requires
+    /// one it was not offered).
+    fn pick(&self, offered: &[String]) -> Result<Option<String>, ()> {
+        let picked = match &self.server {
+            Server::Companion => offered
+                .iter()
+                .find(|p| p.as_str() == crate::COMPANION_SUBPROTOCOL)
+                .cloned(),
+            Server::Echo { supports, .. } => offered
+                .iter()
+                .find(|p| supports.iter().any(|s| *s == "*" || s == p))
+                .cloned(),
+        };
+        let required = matches!(self.server, Server::Echo { required: true, .. });
+        if picked.is_none() && (!offered.is_empty() || required) {
+            return Err(());
+        }
+        Ok(picked)
     }
 }
 
@@ -60,6 +116,8 @@ struct Conn {
     closed: Option<(f64, ClosedBy, Option<u16>)>,
     session: String,
     number: u64,
+    /// The subprotocol the server picked.
+    protocol: Option<String>,
 }
 
 struct Sim {
@@ -71,6 +129,8 @@ struct Sim {
     queue: VecDeque<Input>,
     finished_at: Option<f64>,
     sent: Vec<(ProbeId, String)>,
+    /// Every Open the experiment asked for: (probe, offered subprotocols).
+    opened: Vec<(ProbeId, Vec<String>)>,
 }
 
 impl Sim {
@@ -84,6 +144,7 @@ impl Sim {
             queue: VecDeque::new(),
             finished_at: None,
             sent: Vec::new(),
+            opened: Vec::new(),
         }
     }
 
@@ -117,8 +178,14 @@ impl Sim {
             Command::Open {
                 probe, protocols, ..
             } => {
-                let companion = self.path.companion
-                    && protocols.iter().any(|p| p == crate::COMPANION_SUBPROTOCOL);
+                self.opened.push((probe, protocols.clone()));
+                let Ok(picked) = self.path.pick(&protocols) else {
+                    return self.queue.push_back(Input::Closed {
+                        probe,
+                        code: 1006,
+                        was_clean: false,
+                    });
+                };
                 self.conns.insert(
                     probe,
                     Conn {
@@ -128,20 +195,17 @@ impl Sim {
                         tick_every: None,
                         ping_every: None,
                         next_tick: f64::MAX,
-                        next_ping: f64::MAX,
+                        next_ping: self.path.server_pings_ms.map_or(f64::MAX, |p| now + p),
                         ack: true,
                         closed: None,
                         session: format!("s{probe}"),
                         number: probe as u64 + 100,
+                        protocol: picked.clone(),
                     },
                 );
                 self.queue.push_back(Input::Opened {
                     probe,
-                    protocol: if companion {
-                        crate::COMPANION_SUBPROTOCOL.into()
-                    } else {
-                        String::new()
-                    },
+                    protocol: picked.unwrap_or_default(),
                 });
             }
             Command::Send { probe, text } => {
@@ -153,7 +217,10 @@ impl Sim {
                     return;
                 }
                 conn.last_c2s = now;
-                if !self.path.companion {
+                let speaks_companion = matches!(self.path.server, Server::Companion)
+                    && conn.protocol.as_deref() == Some(crate::COMPANION_SUBPROTOCOL);
+                if !speaks_companion {
+                    conn.last_s2c = now;
                     return self.queue.push_back(Input::Message {
                         probe,
                         text: Some(text),
@@ -266,6 +333,7 @@ impl Sim {
         while self.exp.phase() != Phase::Done && self.now < 7_200_000.0 {
             self.now += STEP;
             let now = self.now;
+            let path_pings = self.path.server_pings_ms;
             // The server's own traffic.
             let mut ticks = Vec::new();
             for (probe, conn) in self.conns.iter_mut().filter(|(_, c)| c.closed.is_none()) {
@@ -275,7 +343,9 @@ impl Sim {
                     ticks.push(*probe);
                 }
                 if now >= conn.next_ping {
-                    conn.next_ping += conn.ping_every.unwrap() as f64;
+                    conn.next_ping += conn
+                        .ping_every
+                        .map_or_else(|| path_pings.unwrap_or(f64::MAX), |p| p as f64);
                     conn.last_s2c = now;
                     conn.last_c2s = now; // the browser's Pong
                 }
@@ -293,11 +363,15 @@ impl Sim {
             let mut cuts = Vec::new();
             for (probe, conn) in self.conns.iter().filter(|(_, c)| c.closed.is_none()) {
                 let mut last = f64::MIN;
-                if path.client_counts {
-                    last = last.max(conn.last_c2s);
-                }
-                if path.server_counts {
-                    last = last.max(conn.last_s2c);
+                if path.both_needed {
+                    last = conn.last_c2s.min(conn.last_s2c);
+                } else {
+                    if path.client_counts {
+                        last = last.max(conn.last_c2s);
+                    }
+                    if path.server_counts {
+                        last = last.max(conn.last_s2c);
+                    }
                 }
                 if path.idle_cut_ms.is_some_and(|cut| now - last >= cut)
                     || path.lifetime_ms.is_some_and(|l| now - conn.opened_at >= l)
@@ -350,11 +424,28 @@ fn near(actual: Option<u64>, expected: u64) -> bool {
     actual.is_some_and(|a| a.abs_diff(expected) <= 100)
 }
 
+/// No finding may blame "whatever their traffic" while a busy probe survived.
+fn never_blames_every_traffic_with_a_survivor(result: &IdleResult) {
+    let v = verdict(result);
+    let text = format!("{v:?}");
+    if result
+        .probes
+        .iter()
+        .any(|p| p.kind != ProbeKind::Silent && p.survived)
+    {
+        assert!(
+            !text.contains("whatever their traffic") && !text.contains("No traffic kept"),
+            "{v:#?}"
+        );
+    }
+}
+
 #[test]
 fn a_60_s_cut_in_both_directions_is_found_named_and_fixed_by_any_heartbeat() {
     let mut sim = Sim::new(settings(), Path::nginx(60_000.0));
     let result = sim.run("wss://app.test/ws").clone();
     assert!(result.companion);
+    assert_eq!(result.companion_offer, CompanionOffer::Answered);
     assert!(near(result.idle_timeout_ms, 60_000), "{result:#?}");
     assert_eq!(
         survived(&result),
@@ -365,17 +456,14 @@ fn a_60_s_cut_in_both_directions_is_found_named_and_fixed_by_any_heartbeat() {
             "echo_heartbeat"
         ]
     );
+    assert_eq!(result.traffic_that_counts, [TrafficThatCounts::EitherWay]);
     let silent = result.probe(ProbeKind::Silent).unwrap();
     assert_eq!(silent.close_code, Some(1006));
     assert_eq!(silent.server_saw, Some(ClosedBy::None));
-    assert_eq!(result.cut_by, Some(result::CutBy::Path));
+    assert_eq!(result.cut_by, Some(CutBy::Path));
     assert_eq!(result.recommended_heartbeat_ms, Some(25_000));
+    assert!(result.busy_drops.is_empty());
     assert!(result.probes.iter().all(|p| !p.running), "all over");
-    let finished = sim.finished_at.unwrap();
-    assert!(
-        finished <= 60_000.0 + 25_000.0 + 2_000.0,
-        "the verdict comes by T + h + 2 s, not at max_idle: {finished}"
-    );
     let v = verdict(&result);
     assert_eq!(
         v.headline,
@@ -389,7 +477,10 @@ fn a_60_s_cut_in_both_directions_is_found_named_and_fixed_by_any_heartbeat() {
         v.findings[1].contains("No close frame reached the server"),
         "{v:#?}"
     );
-    assert!(v.advice[0].contains("every 25 s"), "{v:#?}");
+    assert!(
+        v.advice[0].contains("every 25 s from either side"),
+        "{v:#?}"
+    );
     let snippets = snippets(&result);
     let nginx = &snippets.iter().find(|s| s.title == "nginx").unwrap().code;
     assert!(
@@ -405,12 +496,34 @@ fn a_60_s_cut_in_both_directions_is_found_named_and_fixed_by_any_heartbeat() {
 }
 
 #[test]
+fn the_verdict_comes_within_a_second_and_a_half_of_the_cut() {
+    for cut in [3_000.0, 5_000.0, 60_000.0] {
+        let s = IdleSettings {
+            heartbeat_ms: 2_000,
+            ..settings()
+        };
+        let mut sim = Sim::new(s, Path::nginx(cut));
+        let result = sim.run("wss://app.test/ws").clone();
+        assert!(near(result.idle_timeout_ms, cut as u64), "{result:#?}");
+        assert_eq!(survived(&result).len(), 4, "{result:#?}");
+        let finished = sim.finished_at.unwrap();
+        assert!(
+            finished <= cut + 1_500.0,
+            "the verdict by T + 1.5 s, not T + h: {finished} for T = {cut}"
+        );
+    }
+}
+
+#[test]
 fn a_100_s_cut_is_caught_within_the_default_watch() {
     let mut sim = Sim::new(settings(), Path::nginx(100_000.0));
     let result = sim.run("wss://app.test/ws").clone();
     assert!(near(result.idle_timeout_ms, 100_000), "{result:#?}");
     assert!(verdict(&result).headline.contains("about 100 s"));
     assert_eq!(result.recommended_heartbeat_ms, Some(25_000));
+    let first = &snippets(&result)[0];
+    assert_eq!(first.title, "Cloudflare", "the matched system first");
+    assert!(first.featured);
 }
 
 #[test]
@@ -425,16 +538,68 @@ fn when_only_server_traffic_resets_the_path_the_verdict_says_so() {
         survived(&result),
         ["server_heartbeat", "server_ping", "echo_heartbeat"]
     );
+    assert_eq!(result.traffic_that_counts, [TrafficThatCounts::FromServer]);
+    assert!(result.busy_drops.is_empty(), "{result:#?}");
     let v = verdict(&result);
     assert!(
         v.findings[0].starts_with("Only traffic from the server keeps it open"),
         "{v:#?}"
     );
+    assert!(v.advice[0].contains("every 15 s from the server"), "{v:#?}");
     assert_eq!(
         result.recommended_heartbeat_ms,
         Some(15_000),
         "half of 30 s"
     );
+    never_blames_every_traffic_with_a_survivor(&result);
+}
+
+#[test]
+fn when_only_page_traffic_resets_the_path_server_pings_survive_through_their_pongs() {
+    let path = Path {
+        server_counts: false,
+        ..Path::nginx(30_000.0)
+    };
+    let mut sim = Sim::new(settings(), path);
+    let result = sim.run("wss://app.test/ws").clone();
+    assert_eq!(
+        survived(&result),
+        ["client_heartbeat", "server_ping", "echo_heartbeat"]
+    );
+    assert_eq!(result.traffic_that_counts, [TrafficThatCounts::FromPage]);
+    assert!(result.busy_drops.is_empty(), "{result:#?}");
+    assert!(near(result.idle_timeout_ms, 30_000));
+    let v = verdict(&result);
+    assert!(
+        v.findings[0].starts_with("Only traffic from the page keeps it open"),
+        "{v:#?}"
+    );
+    assert!(v.findings[0].contains("Pong"), "{v:#?}");
+    assert!(v.advice[0].contains("every 15 s from the page"), "{v:#?}");
+    never_blames_every_traffic_with_a_survivor(&result);
+}
+
+#[test]
+fn when_each_direction_has_its_own_timer_only_two_way_traffic_survives() {
+    let path = Path {
+        both_needed: true,
+        ..Path::nginx(20_000.0)
+    };
+    let s = IdleSettings {
+        heartbeat_ms: 5_000,
+        ..settings()
+    };
+    let mut sim = Sim::new(s, path);
+    let result = sim.run("wss://app.test/ws").clone();
+    assert_eq!(survived(&result), ["server_ping", "echo_heartbeat"]);
+    assert_eq!(result.traffic_that_counts, [TrafficThatCounts::BothWays]);
+    let v = verdict(&result);
+    assert!(
+        v.findings[0].starts_with("Only traffic both ways keeps it open"),
+        "{v:#?}"
+    );
+    assert!(v.advice[0].contains("travels both ways"), "{v:#?}");
+    never_blames_every_traffic_with_a_survivor(&result);
 }
 
 #[test]
@@ -447,6 +612,7 @@ fn a_maximum_lifetime_that_cuts_busy_probes_too_is_not_called_an_idle_timeout() 
     let result = sim.run("wss://app.test/ws").clone();
     assert!(near(result.lifetime_cap_ms, 45_000), "{result:#?}");
     assert_eq!(result.idle_timeout_ms, None);
+    assert_eq!(result.traffic_that_counts, [TrafficThatCounts::Nothing]);
     assert!(survived(&result).is_empty());
     let v = verdict(&result);
     assert!(v.headline.contains("maximum connection lifetime"), "{v:#?}");
@@ -463,18 +629,24 @@ fn a_server_that_closes_idle_connections_itself_is_told_apart_from_a_proxy() {
     let result = sim.run("wss://app.test/ws").clone();
     let silent = result.probe(ProbeKind::Silent).unwrap();
     assert_eq!(silent.close_code, Some(1000));
-    assert_eq!(result.cut_by, Some(result::CutBy::Server));
+    assert_eq!(result.cut_by, Some(CutBy::Server));
     assert!(near(result.idle_timeout_ms, 30_000));
     assert!(
         !survived(&result).contains(&"server_heartbeat"),
         "the server hears nothing from that probe either"
     );
+    assert_eq!(result.traffic_that_counts, [TrafficThatCounts::FromPage]);
     let v = verdict(&result);
     assert!(
         v.findings
             .iter()
             .any(|f| f.contains("server closed the idle connection itself (code 1000)")),
         "{v:#?}"
+    );
+    let snippets = snippets(&result);
+    assert_eq!(
+        snippets[0].title, "Python websockets",
+        "the server's own heartbeat first when the server closed it"
     );
 }
 
@@ -486,15 +658,43 @@ fn a_flaky_network_that_drops_a_busy_probe_is_reported_beside_the_timeout() {
     };
     let mut sim = Sim::new(settings(), path);
     let result = sim.run("wss://app.test/ws").clone();
+    assert_eq!(result.probes[4].name, "echo_heartbeat");
     assert!(near(result.idle_timeout_ms, 60_000));
+    assert_eq!(result.traffic_that_counts, [TrafficThatCounts::EitherWay]);
     assert_eq!(result.busy_drops, ["echo_heartbeat"]);
     let v = verdict(&result);
     assert!(
-        v.findings
-            .iter()
-            .any(|f| f.contains("cut despite recent traffic (echo_heartbeat)")),
+        v.findings[0].contains("whichever side sends them"),
         "{v:#?}"
     );
+    assert!(
+        v.findings.iter().any(|f| f.contains(
+            "Also cut, despite traffic that keeps other connections open here: echoed heartbeats"
+        )),
+        "{v:#?}"
+    );
+    never_blames_every_traffic_with_a_survivor(&result);
+}
+
+#[test]
+fn a_one_way_path_with_a_flaky_drop_still_names_the_page_as_the_side_that_counts() {
+    // The path counts only page traffic, and the network also drops the Ping probe.
+    let path = Path {
+        server_counts: false,
+        drops: vec![(3, 10_000.0)],
+        ..Path::nginx(30_000.0)
+    };
+    let mut sim = Sim::new(settings(), path);
+    let result = sim.run("wss://app.test/ws").clone();
+    assert_eq!(survived(&result), ["client_heartbeat", "echo_heartbeat"]);
+    assert_eq!(result.traffic_that_counts, [TrafficThatCounts::FromPage]);
+    assert_eq!(result.busy_drops, ["server_ping"]);
+    assert!(
+        verdict(&result).advice[0].contains("from the page"),
+        "{:#?}",
+        verdict(&result)
+    );
+    never_blames_every_traffic_with_a_survivor(&result);
 }
 
 #[test]
@@ -511,37 +711,168 @@ fn with_no_cut_the_verdict_says_so_and_what_it_does_not_prove() {
 }
 
 #[test]
-fn against_another_server_only_silent_and_echo_run_and_the_limit_is_said() {
-    let path = Path {
-        companion: false,
-        ..Path::nginx(60_000.0)
-    };
-    let mut sim = Sim::new(settings(), path);
+fn a_plain_server_that_negotiates_no_subprotocol_gets_a_retry_without_the_offer() {
+    let mut sim = Sim::new(settings(), Path::plain(Some(60_000.0)));
     let result = sim.run("wss://other.test/socket").clone();
+    assert_eq!(
+        sim.opened[..2],
+        [
+            (0, vec![crate::COMPANION_SUBPROTOCOL.to_string()]),
+            (1, Vec::new())
+        ],
+        "first with wsdoctor.v1, then without"
+    );
     assert!(!result.companion);
+    assert_eq!(result.companion_offer, CompanionOffer::HandshakeFailed);
     let names: Vec<&str> = result.probes.iter().map(|p| p.name.as_str()).collect();
-    assert_eq!(names, ["silent", "echo_heartbeat"]);
-    assert!(near(result.idle_timeout_ms, 60_000));
+    assert_eq!(
+        names,
+        ["silent", "echo_heartbeat"],
+        "the failed attempt is not a probe"
+    );
+    assert!(near(result.idle_timeout_ms, 60_000), "{result:#?}");
     assert!(
         sim.sent.iter().any(|(_, text)| text == "ping 1"),
         "the user's payload"
     );
     let v = verdict(&result);
+    assert!(!v.headline.contains("could not"), "{v:#?}");
     assert!(v.findings[0].contains("could not be separated"), "{v:#?}");
     assert!(v.findings[1].contains("The browser saw 1006"), "{v:#?}");
-
-    let mut quiet = Sim::new(
-        settings(),
-        Path {
-            companion: false,
-            ..Path::open()
-        },
-    );
-    let v = verdict(quiet.run("wss://other.test/socket"));
     assert!(
         v.findings
             .iter()
-            .any(|f| f.contains("protocol pings of its own")),
+            .any(|f| f.contains("does not speak wsdoctor.v1")),
+        "{v:#?}"
+    );
+    assert!(v.advice[0].contains("travels both ways"), "{v:#?}");
+}
+
+#[test]
+fn a_server_that_picks_any_subprotocol_and_echoes_is_left_at_its_first_answer() {
+    // npm `ws` picks the first subprotocol offered; an echo handler sends the hello back.
+    let path = Path {
+        server: Server::Echo {
+            supports: vec!["*"],
+            required: false,
+        },
+        ..Path::nginx(3_000.0)
+    };
+    let s = IdleSettings {
+        max_idle_ms: 20_000,
+        heartbeat_ms: 1_000,
+        ..settings()
+    };
+    let mut sim = Sim::new(s, path);
+    let result = sim.run("ws://127.0.0.1:9/").clone();
+    assert_eq!(result.companion_offer, CompanionOffer::WrongAnswer);
+    assert!(!result.companion);
+    assert!(near(result.idle_timeout_ms, 3_000), "{result:#?}");
+    assert_eq!(survived(&result), ["echo_heartbeat"]);
+    assert!(sim.finished_at.unwrap() <= 4_500.0, "no wait for a welcome");
+}
+
+#[test]
+fn a_server_that_picks_wsdoctor_v1_but_never_welcomes_is_retried_without_it() {
+    let mut exp = IdleExperiment::new(settings());
+    exp.handle(
+        0.0,
+        Input::Start {
+            url: "wss://quiet.test/".into(),
+        },
+    );
+    let out = exp.handle(
+        20.0,
+        Input::Opened {
+            probe: 0,
+            protocol: crate::COMPANION_SUBPROTOCOL.into(),
+        },
+    );
+    assert!(out.contains(&Command::StartTimer {
+        id: IdleTimer::WelcomeTimeout,
+        after_ms: WELCOME_TIMEOUT_MS
+    }));
+    let out = exp.handle(5_020.0, Input::Timer(IdleTimer::WelcomeTimeout));
+    assert!(out.contains(&Command::Close {
+        probe: 0,
+        code: FINISH_CODE,
+        reason: NOT_COMPANION_REASON.into()
+    }));
+    assert!(out.contains(&Command::Open {
+        probe: 1,
+        url: "wss://quiet.test/".into(),
+        protocols: Vec::new()
+    }));
+    // The replaced connection's late close changes nothing.
+    exp.handle(
+        5_030.0,
+        Input::Closed {
+            probe: 0,
+            code: 1000,
+            was_clean: true,
+        },
+    );
+    assert_eq!(exp.phase(), Phase::Detecting);
+    exp.handle(
+        5_040.0,
+        Input::Opened {
+            probe: 1,
+            protocol: String::new(),
+        },
+    );
+    assert_eq!(exp.phase(), Phase::Running);
+    let out = exp.handle(5_050.0, Input::Cancel);
+    assert!(out.contains(&Command::Finished));
+    let result = exp.result().unwrap();
+    assert_eq!(result.companion_offer, CompanionOffer::NoWelcome);
+    assert!(result.probes.iter().all(|p| p.name != "silent" || p.opened));
+}
+
+#[test]
+fn a_support_links_subprotocol_is_offered_and_a_server_that_requires_it_runs() {
+    let path = Path {
+        server: Server::Echo {
+            supports: vec!["chat.v1"],
+            required: true,
+        },
+        ..Path::plain(Some(30_000.0))
+    };
+    let s = IdleSettings {
+        subprotocols: vec!["chat.v1".into()],
+        ..settings()
+    };
+    let mut sim = Sim::new(s, path);
+    let result = sim.run("wss://chat.test/").clone();
+    assert_eq!(
+        sim.opened[0].1,
+        [crate::COMPANION_SUBPROTOCOL.to_string(), "chat.v1".into()]
+    );
+    assert_eq!(result.companion_offer, CompanionOffer::NotPicked);
+    assert!(near(result.idle_timeout_ms, 30_000), "{result:#?}");
+    assert_eq!(
+        sim.opened[1].1,
+        ["chat.v1"],
+        "the echoed probe offers it too"
+    );
+}
+
+#[test]
+fn a_server_that_pings_on_its_own_keeps_even_the_silent_probe_open() {
+    // The seed's Python server: `ping_interval=20`, behind nginx's 60 s.
+    let path = Path {
+        server_pings_ms: Some(20_000.0),
+        ..Path::plain(Some(60_000.0))
+    };
+    let mut sim = Sim::new(settings(), path);
+    let result = sim.run("wss://seed.test/").clone();
+    assert_eq!(result.idle_timeout_ms, None);
+    assert_eq!(survived(&result), ["silent", "echo_heartbeat"]);
+    let v = verdict(&result);
+    assert_eq!(v.headline, "No idle timeout found up to 130 s.");
+    assert!(
+        v.findings
+            .iter()
+            .any(|f| f.contains("protocol Ping frames of its own")),
         "{v:#?}"
     );
 }
@@ -570,7 +901,7 @@ fn cancel_closes_every_probe_and_concludes_nothing() {
 }
 
 #[test]
-fn a_target_that_cannot_be_reached_fails_at_once_with_a_reason() {
+fn a_target_that_cannot_be_reached_fails_after_one_retry_with_a_reason() {
     let mut exp = IdleExperiment::new(settings());
     exp.handle(
         0.0,
@@ -578,17 +909,40 @@ fn a_target_that_cannot_be_reached_fails_at_once_with_a_reason() {
             url: "wss://down.test/".into(),
         },
     );
-    let out = exp.handle(
-        30.0,
-        Input::Closed {
-            probe: 0,
-            code: 1006,
-            was_clean: false,
-        },
-    );
+    let closed = |probe| Input::Closed {
+        probe,
+        code: 1006,
+        was_clean: false,
+    };
+    let out = exp.handle(30.0, closed(0));
+    assert!(!out.contains(&Command::Finished), "one retry first");
+    let out = exp.handle(60.0, closed(1));
     assert!(out.contains(&Command::Finished));
     let v = verdict(exp.result().unwrap());
+    assert!(
+        v.headline
+            .contains("before opening, with and without the subprotocol wsdoctor.v1"),
+        "{v:#?}"
+    );
     assert!(v.headline.contains("could not be reached"), "{v:#?}");
+
+    let mut exp = IdleExperiment::new(IdleSettings {
+        subprotocols: vec!["chat.v1".into()],
+        ..settings()
+    });
+    exp.handle(
+        0.0,
+        Input::Start {
+            url: "wss://picky.test/".into(),
+        },
+    );
+    exp.handle(30.0, closed(0));
+    exp.handle(60.0, closed(1));
+    let v = verdict(exp.result().unwrap());
+    assert!(
+        v.headline.contains("offered the subprotocols chat.v1"),
+        "{v:#?}"
+    );
 
     let mut exp = IdleExperiment::new(settings());
     exp.handle(
@@ -615,9 +969,27 @@ fn a_heartbeat_too_slow_for_the_timeout_is_named_as_too_slow() {
     let result = sim.run("wss://app.test/ws").clone();
     assert!(near(result.idle_timeout_ms, 30_000), "{result:#?}");
     assert_eq!(result.lifetime_cap_ms, None, "idle cuts, not a lifetime");
+    assert!(result.heartbeat_too_slow);
+    assert!(result.busy_drops.is_empty(), "{result:#?}");
     assert_eq!(result.recommended_heartbeat_ms, Some(15_000));
     assert!(
         verdict(&result).findings[0].contains("too slow"),
+        "{:#?}",
+        verdict(&result)
+    );
+}
+
+#[test]
+fn the_headline_names_the_whole_second_the_cut_lies_at() {
+    let mut sim = Sim::new(settings(), Path::nginx(60_000.0));
+    let mut result = sim.run("wss://app.test/ws").clone();
+    // As nginx measures it: 7.0 s after the open, 6.93 s after the setup traffic.
+    result.idle_timeout_ms = Some(6_930);
+    result.idle_timeout_at_most_ms = Some(7_000);
+    assert!(
+        verdict(&result)
+            .headline
+            .starts_with("Idle connections are cut after about 7 s."),
         "{:#?}",
         verdict(&result)
     );
@@ -640,39 +1012,4 @@ fn settings_are_checked_with_the_field_named() {
             .unwrap_err()
             .contains("shorter than the time watched")
     );
-}
-
-#[test]
-fn a_server_that_picks_wsdoctor_v1_but_never_welcomes_ends_with_a_reason() {
-    let mut exp = IdleExperiment::new(settings());
-    exp.handle(
-        0.0,
-        Input::Start {
-            url: "wss://echo.test/".into(),
-        },
-    );
-    let out = exp.handle(
-        20.0,
-        Input::Opened {
-            probe: 0,
-            protocol: crate::COMPANION_SUBPROTOCOL.into(),
-        },
-    );
-    assert!(out.contains(&Command::StartTimer {
-        id: IdleTimer::WelcomeTimeout,
-        after_ms: WELCOME_TIMEOUT_MS
-    }));
-    // The server echoes the hello back instead of answering it.
-    let hello = r#"{"type":"hello"}"#.to_string();
-    exp.handle(
-        30.0,
-        Input::Message {
-            probe: 0,
-            text: Some(hello),
-        },
-    );
-    let out = exp.handle(5_020.0, Input::Timer(IdleTimer::WelcomeTimeout));
-    assert!(out.contains(&Command::Finished));
-    let v = verdict(exp.result().unwrap());
-    assert!(v.headline.contains("did not answer its hello"), "{v:#?}");
 }

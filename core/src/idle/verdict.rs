@@ -1,12 +1,15 @@
 //! The idle experiment's outcome in plain words: a headline, what the measurement
-//! shows, and what to do. It follows the measurement: which probes survived decides
-//! which heartbeat is named, never an assumption about the proxy.
+//! shows, and what to do. It follows the measurement: which traffic kept probes open
+//! (worked out in `traffic`) decides which side's heartbeat is named, never an
+//! assumption about the proxy.
 
 use serde::{Deserialize, Serialize};
 
 use super::probe::ProbeKind;
-use super::result::{CutBy, IdleResult};
+use super::result::{CompanionOffer, CutBy, IdleResult};
+use super::traffic::TrafficThatCounts;
 use crate::diagnosis::matching_timeout;
+use crate::duration::{seconds as s, seconds_between};
 
 /// The verdict.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -19,13 +22,14 @@ pub struct Verdict {
     pub advice: Vec<String>,
 }
 
-fn s(ms: u64) -> String {
-    let secs = ms as f64 / 1000.0;
-    if secs >= 10.0 || ms.is_multiple_of(1000) {
-        format!("{secs:.0} s")
-    } else {
-        format!("{secs:.1} s")
-    }
+/// The idle timeout as the headline says it: between the silent probe's last traffic
+/// and its open, rounded to a whole second when one lies in that span.
+pub fn timeout_words(result: &IdleResult) -> Option<String> {
+    let low = result.idle_timeout_ms?;
+    Some(seconds_between(
+        low,
+        result.idle_timeout_at_most_ms.unwrap_or(low),
+    ))
 }
 
 /// The verdict for `result`.
@@ -37,12 +41,12 @@ pub fn verdict(result: &IdleResult) -> Verdict {
             headline: format!("The experiment could not run: {failure}."),
             findings,
             advice: vec![
-                "Connect with the console first: its log and \"Why it closed\" say what went wrong."
+                "Press Connect in the console with the same target: its log and \"Why it \
+                 closed\" show what the browser saw."
                     .into(),
             ],
         };
     }
-    let h = result.heartbeat_ms;
     let headline = if result.cancelled {
         format!(
             "Cancelled after {}: nothing is concluded from a partial run.",
@@ -59,21 +63,13 @@ pub fn verdict(result: &IdleResult) -> Verdict {
              lifetime, not an idle timeout.",
             s(cap)
         )
-    } else if let Some(t) = result.idle_timeout_ms {
+    } else if let (Some(t), Some(words)) = (result.idle_timeout_ms, timeout_words(result)) {
         let known = matching_timeout(t as f64)
             .map(|k| format!(" (the default of {})", k.who))
             .unwrap_or_default();
-        findings.push(direction_finding(result, t));
-        if let Some(rec) = result.recommended_heartbeat_ms {
-            advice.push(format!(
-                "Send a heartbeat every {} (at most half of the {} timeout), from the side the \
-                 measurement shows works; or raise the timeout where it is set. The snippets \
-                 below have these numbers filled in.",
-                s(rec),
-                s(t)
-            ));
-        }
-        format!("Idle connections are cut after about {}{known}.", s(t))
+        findings.push(traffic_finding(result, &words));
+        advice.extend(heartbeat_advice(result, &words));
+        format!("Idle connections are cut after about {words}{known}.")
     } else {
         findings.push(format!(
             "All probes stayed open for the {} watched.",
@@ -87,10 +83,10 @@ pub fn verdict(result: &IdleResult) -> Verdict {
         ));
         if !result.companion {
             findings.push(
-                "This server is not wsdoctor's companion: if it sends protocol pings of its own \
-                 (the page cannot see them), they keep even the silent probe alive, so silence \
-                 could not be tested alone. Run the experiment against wsdoctor-server behind \
-                 the same proxy to separate them."
+                "This server is not wsdoctor's companion: if it sends protocol Ping frames of its \
+                 own (a page cannot see them; the browser answers them by itself), they keep even \
+                 the silent connection open, so silence could not be tested alone. Run the \
+                 experiment against wsdoctor-server behind the same proxy to separate them."
                     .into(),
             );
         }
@@ -100,19 +96,17 @@ pub fn verdict(result: &IdleResult) -> Verdict {
         findings.push(cut_by_finding(result, cut_by));
     }
     if !result.busy_drops.is_empty() {
-        findings.push(format!(
-            "Busy probes were cut despite recent traffic ({}): this path drops connections \
-             whatever their traffic (an unreliable network, a per-connection limit, or a \
-             restart). Heartbeats cannot fix that; reconnection must.",
-            result.busy_drops.join(", ")
-        ));
+        findings.push(drops_finding(result));
+    }
+    if let Some(offer) = offer_finding(result.companion_offer) {
+        findings.push(offer);
     }
     if result.page_was_hidden {
         findings.push(format!(
             "The page was hidden during the run: browsers throttle timers in hidden tabs, so \
              the page's heartbeats (every {}) may have gone out late. Run it again with the \
              tab in front to be sure.",
-            s(h)
+            s(result.heartbeat_ms)
         ));
     }
     Verdict {
@@ -122,77 +116,169 @@ pub fn verdict(result: &IdleResult) -> Verdict {
     }
 }
 
-/// Which heartbeats kept the connection open, as measured.
-fn direction_finding(result: &IdleResult, t: u64) -> String {
+/// The labels of the probes named in `names`, joined.
+fn labels(result: &IdleResult, names: &[String]) -> String {
+    names
+        .iter()
+        .map(|name| {
+            result
+                .probes
+                .iter()
+                .find(|p| &p.name == name)
+                .map_or(name.as_str(), |p| p.label.as_str())
+                .to_lowercase()
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Which traffic kept the connection open, as measured.
+fn traffic_finding(result: &IdleResult, t: &str) -> String {
     let h = s(result.heartbeat_ms);
-    let survived = |kind: ProbeKind| result.probe(kind).is_some_and(|p| p.survived);
-    let ran = |kind: ProbeKind| result.probe(kind).is_some_and(|p| p.opened);
-    if !result.companion {
-        return if survived(ProbeKind::EchoHeartbeat) {
-            format!(
-                "A heartbeat with an answer every {h} keeps the connection open. Which direction \
-                 alone would do could not be separated against this server: that needs \
-                 wsdoctor-server behind the same path."
-            )
-        } else {
-            format!(
-                "A heartbeat with an answer every {h} did not keep the connection open either \
-                 ({h} may be too slow for a {} timeout).",
-                s(t)
-            )
-        };
+    if result.heartbeat_too_slow {
+        return format!(
+            "None of the busy connections got a heartbeat through before the cut: {h} is too \
+             slow for a {t} timeout, so which side's traffic counts was not tested."
+        );
     }
-    let client = survived(ProbeKind::ClientHeartbeat);
-    let server = survived(ProbeKind::ServerHeartbeat);
-    let ping = survived(ProbeKind::ServerPing);
-    let echo = survived(ProbeKind::EchoHeartbeat);
-    let all_ran = [
-        ProbeKind::ClientHeartbeat,
-        ProbeKind::ServerHeartbeat,
-        ProbeKind::ServerPing,
-        ProbeKind::EchoHeartbeat,
-    ]
-    .into_iter()
-    .all(ran);
-    match (client, server, ping, echo) {
-        (true, true, true, true) => format!(
+    match result.traffic_that_counts.as_slice() {
+        [TrafficThatCounts::EitherWay] => format!(
             "Heartbeats every {h} keep the connection open, whichever side sends them (page \
-             messages, server messages, server Ping frames, and echoed heartbeats all survived)."
+             messages, server messages, server Ping frames and echoed heartbeats all survived)."
         ),
-        (false, true, _, _) | (false, _, true, _) => format!(
+        [TrafficThatCounts::FromPage] => format!(
+            "Only traffic from the page keeps it open: messages from the server every {h} were \
+             cut like silence, while heartbeats from the page survived, and so did Ping frames \
+             from the server, because the browser answers each with a Pong, which is traffic \
+             from the page."
+        ),
+        [TrafficThatCounts::FromServer] => format!(
             "Only traffic from the server keeps it open: heartbeats the page sends every {h} \
-             without an answer were cut like silence. Send heartbeats from the server{}, or have \
-             the server answer the page's.",
-            if ping { " (Ping frames work)" } else { "" }
+             without an answer were cut like silence, while messages and Ping frames from the \
+             server survived."
         ),
-        (true, false, false, _) => format!(
-            "Only traffic from the page keeps it open: the server's messages and Ping frames \
-             every {h} were cut like silence. Send heartbeats from the page."
+        [TrafficThatCounts::BothWays] => format!(
+            "Only traffic both ways keeps it open: heartbeats from the page alone and messages \
+             from the server alone (every {h}) were each cut like silence, while Ping frames \
+             (answered by the browser) and echoed heartbeats survived."
         ),
-        (false, false, false, true) => {
-            format!("Only a heartbeat with an answer every {h} (traffic both ways) keeps it open.")
+        [TrafficThatCounts::Nothing] => format!(
+            "No traffic kept connections open: every busy connection was cut despite its \
+             heartbeats every {h}, at different ages: this path drops connections whatever they \
+             carry."
+        ),
+        [] => "No busy connection carried its heartbeats long enough to show which traffic \
+               keeps a connection open."
+            .into(),
+        _ if !result.companion => {
+            if result
+                .probe(ProbeKind::EchoHeartbeat)
+                .is_some_and(|p| p.survived)
+            {
+                format!(
+                    "A heartbeat with an answer every {h} keeps the connection open. Which \
+                     direction alone would do could not be separated against this server: that \
+                     needs wsdoctor-server behind the same path."
+                )
+            } else {
+                format!("The echoed heartbeat every {h} did not run long enough to tell.")
+            }
         }
-        (false, false, false, false) if all_ran => format!(
-            "None of the heartbeats every {h} kept it open: {h} is too slow for a {} timeout.",
-            s(t)
-        ),
         _ => {
-            let names: Vec<&str> = result
+            let kept: Vec<String> = result
                 .probes
                 .iter()
                 .filter(|p| p.kind != ProbeKind::Silent && p.survived)
-                .map(|p| p.name.as_str())
+                .map(|p| p.name.clone())
+                .collect();
+            let missing: Vec<String> = result
+                .probes
+                .iter()
+                .filter(|p| !p.carried_traffic)
+                .map(|p| p.name.clone())
                 .collect();
             format!(
-                "These probes (heartbeat every {h}) stayed open: {}.",
-                if names.is_empty() {
-                    "none".to_string()
-                } else {
-                    names.join(", ")
-                }
+                "These connections (heartbeat every {h}) stayed open: {}; {} did not run, so \
+                 which side's traffic alone counts is not settled.",
+                labels(result, &kept),
+                labels(result, &missing)
             )
         }
     }
+}
+
+/// What to do about the timeout, naming the side the measurement shows works.
+fn heartbeat_advice(result: &IdleResult, t: &str) -> Option<String> {
+    let rec = s(result.recommended_heartbeat_ms?);
+    let side = match result.traffic_that_counts.as_slice() {
+        [TrafficThatCounts::Nothing] => {
+            return Some(
+                "Heartbeats do not stop cuts that hit busy connections too: reconnect with \
+                 backoff and jitter, and look for what drops them (a flaky network, a \
+                 per-connection limit, restarts)."
+                    .into(),
+            );
+        }
+        [TrafficThatCounts::EitherWay] => {
+            "from either side (Ping frames from the server are simplest: browsers answer them \
+             by themselves)"
+        }
+        [TrafficThatCounts::FromPage] => {
+            "from the page (Ping frames from the server also work: the browser's automatic Pong \
+             is traffic from the page; messages from the server alone do not)"
+        }
+        [TrafficThatCounts::FromServer] => {
+            "from the server (messages or Ping frames), or have the server answer the page's \
+             heartbeats"
+        }
+        _ => {
+            "that travels both ways: Ping frames from the server (the browser answers each) or \
+             a heartbeat the server answers, which works whichever direction the path counts"
+        }
+    };
+    Some(format!(
+        "Send a heartbeat every {rec} {side}: at most half of the {t} timeout. Or raise the \
+         timeout where it is set. The snippets below have these numbers filled in."
+    ))
+}
+
+fn drops_finding(result: &IdleResult) -> String {
+    let names = labels(result, &result.busy_drops);
+    if result.idle_timeout_ms.is_none() {
+        return format!(
+            "Cut while the silent connection stayed open ({names}): a drop no idle timeout \
+             explains (an unreliable network, a per-connection limit, or a restart); reconnect \
+             with backoff and jitter."
+        );
+    }
+    match result.traffic_that_counts.as_slice() {
+        [TrafficThatCounts::Nothing] => format!("Cut despite recent traffic: {names}."),
+        _ => format!(
+            "Also cut, despite traffic that keeps other connections open here: {names}: this \
+             path drops some connections whatever they carry (an unreliable network, a \
+             per-connection limit, or a restart); reconnect with backoff and jitter."
+        ),
+    }
+}
+
+fn offer_finding(offer: CompanionOffer) -> Option<String> {
+    let how = match offer {
+        CompanionOffer::HandshakeFailed => {
+            "the handshake failed while it was offered, as a browser fails a handshake whose \
+             answer picks none of the offered subprotocols"
+        }
+        CompanionOffer::NoWelcome => "it accepted the subprotocol but never answered its hello",
+        CompanionOffer::WrongAnswer => {
+            "it accepted the subprotocol but answered its hello with something else"
+        }
+        CompanionOffer::Pending | CompanionOffer::Answered | CompanionOffer::NotPicked => {
+            return None;
+        }
+    };
+    Some(format!(
+        "This server does not speak wsdoctor.v1 ({how}), so the experiment reconnected without \
+         it and ran the probes any server allows: the silent one and the echoed heartbeat."
+    ))
 }
 
 fn cut_by_finding(result: &IdleResult, cut_by: CutBy) -> String {

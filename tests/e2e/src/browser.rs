@@ -73,6 +73,8 @@ impl Browser {
             let capabilities = json!({
                 "browserName": "chrome",
                 "goog:chromeOptions": { "binary": chromium, "args": args },
+                // The browser's console, read before the browser closes (CSP violations).
+                "goog:loggingPrefs": { "browser": "ALL" },
             });
             let Value::Object(capabilities) = capabilities else {
                 unreachable!("a JSON object literal")
@@ -147,14 +149,76 @@ impl Browser {
             .unwrap_or_else(|e| panic!("CDP {cmd} failed: {e}"))
     }
 
+    /// The browser console's entries since the last read (level and message), from
+    /// chromedriver's log of the session.
+    pub async fn console_log(&self) -> Vec<(String, String)> {
+        let entries = self
+            .client
+            .issue_cmd(BrowserLog)
+            .await
+            .unwrap_or_else(|e| panic!("cannot read the browser's console: {e}"));
+        entries
+            .as_array()
+            .map(|entries| {
+                entries
+                    .iter()
+                    .map(|entry| {
+                        let field =
+                            |name: &str| entry[name].as_str().unwrap_or_default().to_string();
+                        (field("level"), field("message"))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The Content-Security-Policy violations in the browser's console since the last
+    /// read: an inline style or script the page's policy blocked.
+    pub async fn csp_violations(&self) -> Vec<String> {
+        self.console_log()
+            .await
+            .into_iter()
+            .filter(|(_, message)| message.contains("Content Security Policy"))
+            .map(|(level, message)| format!("{level}: {message}"))
+            .collect()
+    }
+
     /// Ends the session politely (Chromium quits); the drop kills whatever is left.
+    /// First it reads the browser's console, and fails the test if the page broke its
+    /// own Content-Security-Policy.
     pub async fn close(self) {
+        let violations = self.csp_violations().await;
         let Browser {
             client,
             _driver,
             _dir,
         } = self;
         let _ = client.close().await;
+        assert!(
+            violations.is_empty(),
+            "the page broke its Content-Security-Policy:\n{}",
+            violations.join("\n")
+        );
+    }
+}
+
+/// chromedriver's `POST /session/{id}/se/log` for the browser's console.
+#[derive(Debug)]
+struct BrowserLog;
+
+impl WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        let session = session_id.unwrap_or_default();
+        base_url.join(&format!("session/{session}/se/log"))
+    }
+
+    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
+        let body = json!({ "type": "browser" });
+        (http::Method::POST, Some(body.to_string()))
     }
 }
 

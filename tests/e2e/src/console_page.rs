@@ -7,6 +7,15 @@ use fantoccini::Locator;
 
 use crate::PATIENCE;
 
+/// An element's drawn width in CSS pixels.
+async fn width(element: &fantoccini::elements::Element) -> f64 {
+    element
+        .rectangle()
+        .await
+        .map(|(_, _, width, _)| width)
+        .unwrap_or_else(|e| panic!("cannot measure an element: {e}"))
+}
+
 /// One line of the event log as the page shows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LogLine {
@@ -17,7 +26,7 @@ pub struct LogLine {
 }
 
 /// One probe of the idle experiment as the page shows it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct IdleProbe {
     /// `silent`, `client_heartbeat`, ...
     pub name: String,
@@ -27,10 +36,14 @@ pub struct IdleProbe {
     pub close_code: Option<u16>,
     /// After how long it was cut.
     pub closed_after_ms: Option<u64>,
+    /// How long it lived (or has lived), in ms, as the page says.
+    pub alive_ms: u64,
+    /// Its bar's drawn width, in CSS pixels.
+    pub bar_width: f64,
 }
 
 /// The idle experiment's verdict as the page shows it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct IdleVerdict {
     /// The headline.
     pub headline: String,
@@ -410,6 +423,30 @@ impl<'a> ConsolePage<'a> {
         bars
     }
 
+    /// The drawn width (CSS pixels) of each disconnect bar's fill, by close code.
+    pub async fn disconnect_bar_widths(&self) -> Vec<(String, f64)> {
+        let mut widths = Vec::new();
+        for bar in self
+            .client
+            .find_all(Locator::Css(&by_id("disconnect-bar")))
+            .await
+            .expect("read the bars")
+        {
+            let code = bar
+                .attr("data-code")
+                .await
+                .ok()
+                .flatten()
+                .unwrap_or_default();
+            let fill = bar
+                .find(Locator::Css(&by_id("disconnect-bar-fill")))
+                .await
+                .expect("a bar's fill");
+            widths.push((code, width(&fill).await));
+        }
+        widths
+    }
+
     /// Reloads the page and waits for the app to mount again.
     pub async fn reload(&self) {
         self.client.refresh().await.expect("reload the page");
@@ -506,11 +543,17 @@ impl<'a> ConsolePage<'a> {
                 let probe = probe.clone();
                 async move { probe.attr(name).await.ok().flatten() }
             };
+            let bar = probe
+                .find(Locator::Css(&by_id("idle-probe-bar")))
+                .await
+                .expect("a probe's bar");
             probes.push(IdleProbe {
                 name: attr("data-name").await.unwrap_or_default(),
                 survived: attr("data-survived").await.as_deref() == Some("true"),
                 close_code: attr("data-close-code").await.and_then(|v| v.parse().ok()),
                 closed_after_ms: number(attr("data-closed-after-ms").await),
+                alive_ms: number(attr("data-alive-ms").await).unwrap_or(0),
+                bar_width: width(&bar).await,
             });
         }
         let mut snippets = Vec::new();
@@ -543,6 +586,32 @@ impl<'a> ConsolePage<'a> {
             probes,
             snippets,
         }
+    }
+
+    /// The status line of the idle experiment.
+    pub async fn idle_status(&self) -> String {
+        self.text("idle-status").await
+    }
+
+    /// The snippets' titles, and whether each is featured (shown unfolded first).
+    pub async fn idle_snippets(&self) -> Vec<(String, bool)> {
+        let mut snippets = Vec::new();
+        for snippet in self
+            .client
+            .find_all(Locator::Css(&by_id("idle-snippet")))
+            .await
+            .expect("read the snippets")
+        {
+            let attr = |name: &'static str| {
+                let snippet = snippet.clone();
+                async move { snippet.attr(name).await.ok().flatten().unwrap_or_default() }
+            };
+            snippets.push((
+                attr("data-title").await,
+                attr("data-featured").await == "true",
+            ));
+        }
+        snippets
     }
 
     /// The text of the element with `test_id`.

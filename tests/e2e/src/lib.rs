@@ -2,7 +2,8 @@
 //!
 //! It starts wsdoctor-server (the binary `cargo xtask test` built, named by
 //! `WSDOCTOR_SERVER_BIN`, serving the page in `WSDOCTOR_DIST`), a real nginx in front of
-//! it from a generated config, and headless Chromium through Debian's chromedriver. Each
+//! it from a generated config, servers nobody here wrote (npm `ws`, Python `websockets`:
+//! `third_party`), and headless Chromium through Debian's chromedriver. Each
 //! process runs in its own process group and the whole group is killed when its handle
 //! is dropped, also when a test fails or panics. Every process carries
 //! `WSDOCTOR_E2E_RUN` in its environment, so `cargo xtask test` can check afterwards
@@ -15,8 +16,10 @@ pub mod flood;
 pub mod loopback;
 pub mod mimic;
 pub mod nginx;
+pub mod one_way_relay;
 pub mod process;
 pub mod server;
+pub mod third_party;
 
 use std::time::Duration;
 

@@ -75,6 +75,37 @@ async fn a_heartbeat_set_in_the_page_is_echoed_and_measured_as_latency() {
 }
 
 #[tokio::test]
+async fn disconnect_bars_are_drawn_in_proportion_to_their_counts() {
+    let server = Server::start();
+    let browser = Browser::start().await;
+    let page = ConsolePage::open(&browser, &server.page_url()).await;
+    for _ in 0..2 {
+        page.connect().await;
+        page.wait_for_status("open").await;
+        page.disconnect().await;
+        page.wait_for_status("closed").await;
+    }
+    page.connect().await;
+    page.wait_for_status("open").await;
+    page.close_with("4001", "done").await;
+    page.wait_for_status("closed").await;
+    let bars = eventually("two disconnect bars", || async {
+        let bars = page.disconnect_bars().await;
+        (bars.len() == 2).then_some(bars)
+    })
+    .await;
+    assert_eq!(bars, [("1000".to_string(), 2), ("4001".to_string(), 1)]);
+    let widths = page.disconnect_bar_widths().await;
+    let (twice, once) = (widths[0].1, widths[1].1);
+    assert!(twice > 20.0, "{widths:?}");
+    assert!(
+        (once / twice - 0.5).abs() <= 0.05,
+        "1 is drawn half as long as 2, not the same length: {widths:?}"
+    );
+    browser.close().await;
+}
+
+#[tokio::test]
 async fn bad_settings_are_refused_with_the_field_named_and_nothing_changes() {
     let server = Server::start();
     let browser = Browser::start().await;

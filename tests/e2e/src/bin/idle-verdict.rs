@@ -1,6 +1,6 @@
 //! The idle-verdict benchmark, run by `cargo xtask bench`: how long the idle experiment
 //! takes to reach its verdict behind a real nginx whose `proxy_read_timeout` is known,
-//! as a ratio to that timeout (goal: the timeout T plus the heartbeat h plus 2 s, at most).
+//! as a ratio to that timeout (goal: at most the timeout T plus 1.5 s, with T found right).
 //! The clock starts at the Start click (the settings are typed before) and stops when
 //! WebDriver finds the verdict on the page (looking every 50 ms); reading it comes after.
 //!
@@ -37,10 +37,12 @@ async fn main() {
             .await;
         let seconds = started.elapsed().as_secs_f64();
         let verdict = page.read_idle_verdict().await;
-        let found = verdict.idle_timeout_ms.unwrap_or(0);
         println!("t{timeout}.timeout_ms={}", timeout * 1000);
         println!("t{timeout}.heartbeat_ms={}", HEARTBEAT_S * 1000);
-        println!("t{timeout}.found_ms={found}");
+        match verdict.idle_timeout_ms {
+            Some(found) => println!("t{timeout}.found_ms={found}"),
+            None => println!("t{timeout}.found_ms=none"),
+        }
         println!("t{timeout}.verdict_s={seconds:.3}");
         nginx.stop();
     }
