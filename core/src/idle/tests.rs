@@ -434,6 +434,12 @@ fn never_blames_every_traffic_with_a_survivor(result: &IdleResult) {
         .any(|p| p.kind != ProbeKind::Silent && p.survived)
     {
         assert!(
+            !result
+                .traffic_that_counts
+                .contains(&TrafficThatCounts::Nothing),
+            "{result:#?}"
+        );
+        assert!(
             !text.contains("whatever their traffic") && !text.contains("No traffic kept"),
             "{v:#?}"
         );
