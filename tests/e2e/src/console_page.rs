@@ -59,6 +59,22 @@ pub struct IdleVerdict {
     pub snippets: Vec<String>,
 }
 
+impl IdleVerdict {
+    /// Every probe's name, in the order shown.
+    pub fn names(&self) -> Vec<&str> {
+        self.probes.iter().map(|p| p.name.as_str()).collect()
+    }
+
+    /// The names of the probes open at the end.
+    pub fn survivors(&self) -> Vec<&str> {
+        self.probes
+            .iter()
+            .filter(|p| p.survived)
+            .map(|p| p.name.as_str())
+            .collect()
+    }
+}
+
 /// The console on the page a `Client` has open.
 pub struct ConsolePage<'a> {
     client: &'a Client,
@@ -395,6 +411,24 @@ impl<'a> ConsolePage<'a> {
 
     /// The disconnect bars: (close code, count), in the order shown.
     pub async fn disconnect_bars(&self) -> Vec<(String, u64)> {
+        self.disconnect_bar_rows()
+            .await
+            .into_iter()
+            .map(|(code, count, _)| (code, count))
+            .collect()
+    }
+
+    /// The drawn width (CSS pixels) of each disconnect bar's fill, by close code.
+    pub async fn disconnect_bar_widths(&self) -> Vec<(String, f64)> {
+        self.disconnect_bar_rows()
+            .await
+            .into_iter()
+            .map(|(code, _, width)| (code, width))
+            .collect()
+    }
+
+    /// Each disconnect bar: its close code, its count and its fill's drawn width.
+    async fn disconnect_bar_rows(&self) -> Vec<(String, u64, f64)> {
         let mut bars = Vec::new();
         for bar in self
             .client
@@ -408,43 +442,26 @@ impl<'a> ConsolePage<'a> {
                 .ok()
                 .flatten()
                 .unwrap_or_default();
-            let count = bar
-                .find(Locator::Css(&by_id("disconnect-count")))
+            let part = |test_id: &'static str| {
+                let bar = bar.clone();
+                async move {
+                    bar.find(Locator::Css(&by_id(test_id)))
+                        .await
+                        .unwrap_or_else(|e| panic!("a bar has no {test_id}: {e}"))
+                }
+            };
+            let count = part("disconnect-count")
                 .await
-                .expect("a bar's count")
                 .text()
                 .await
                 .unwrap_or_default()
                 .trim()
                 .parse()
                 .unwrap_or(0);
-            bars.push((code, count));
+            let fill = width(&part("disconnect-bar-fill").await).await;
+            bars.push((code, count, fill));
         }
         bars
-    }
-
-    /// The drawn width (CSS pixels) of each disconnect bar's fill, by close code.
-    pub async fn disconnect_bar_widths(&self) -> Vec<(String, f64)> {
-        let mut widths = Vec::new();
-        for bar in self
-            .client
-            .find_all(Locator::Css(&by_id("disconnect-bar")))
-            .await
-            .expect("read the bars")
-        {
-            let code = bar
-                .attr("data-code")
-                .await
-                .ok()
-                .flatten()
-                .unwrap_or_default();
-            let fill = bar
-                .find(Locator::Css(&by_id("disconnect-bar-fill")))
-                .await
-                .expect("a bar's fill");
-            widths.push((code, width(&fill).await));
-        }
-        widths
     }
 
     /// Reloads the page and waits for the app to mount again.

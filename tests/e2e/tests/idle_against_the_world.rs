@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use wsdoctor_e2e::browser::Browser;
-use wsdoctor_e2e::console_page::{ConsolePage, IdleVerdict};
+use wsdoctor_e2e::console_page::ConsolePage;
 use wsdoctor_e2e::nginx::{Nginx, NginxOptions};
 use wsdoctor_e2e::one_way_relay::OneWayRelay;
 use wsdoctor_e2e::server::Server;
@@ -15,10 +15,6 @@ use wsdoctor_e2e::third_party::{PythonOptions, ThirdPartyServer};
 
 /// nginx's idle timeout in these tests: short, so they stay fast.
 const NGINX_TIMEOUT: Duration = Duration::from_secs(3);
-
-fn names(verdict: &IdleVerdict) -> Vec<&str> {
-    verdict.probes.iter().map(|p| p.name.as_str()).collect()
-}
 
 fn near(found: Option<u64>, expected: Duration) -> bool {
     let expected = expected.as_millis() as u64;
@@ -45,7 +41,7 @@ async fn the_experiment_runs_against_servers_nobody_here_wrote() {
         near(verdict.idle_timeout_ms, NGINX_TIMEOUT),
         "npm ws behind nginx: {verdict:#?}"
     );
-    assert_eq!(names(&verdict), ["silent", "echo_heartbeat"]);
+    assert_eq!(verdict.names(), ["silent", "echo_heartbeat"]);
     assert_eq!(verdict.probes[0].close_code, Some(1006));
     assert!(verdict.probes[1].survived, "{verdict:#?}");
     for words in ["does not speak wsdoctor.v1", "could not be separated"] {
@@ -69,7 +65,7 @@ async fn the_experiment_runs_against_servers_nobody_here_wrote() {
         verdict.headline, "No idle timeout found up to 5 s.",
         "{verdict:#?}"
     );
-    assert_eq!(names(&verdict), ["silent", "echo_heartbeat"]);
+    assert_eq!(verdict.names(), ["silent", "echo_heartbeat"]);
     assert!(verdict.probes.iter().all(|p| p.survived), "{verdict:#?}");
     for words in [
         "protocol Ping frames of its own",
@@ -105,7 +101,7 @@ async fn the_experiment_runs_against_servers_nobody_here_wrote() {
         verdict.headline, "No idle timeout found up to 3 s.",
         "{verdict:#?}"
     );
-    assert_eq!(names(&verdict), ["silent", "echo_heartbeat"]);
+    assert_eq!(verdict.names(), ["silent", "echo_heartbeat"]);
     assert!(verdict.probes.iter().all(|p| p.survived), "{verdict:#?}");
     browser.close().await;
 }
@@ -121,14 +117,8 @@ async fn on_a_path_that_counts_only_the_pages_traffic_the_verdict_says_so() {
     page.start_idle_experiment("10", "1").await;
     let verdict = page.wait_for_idle_verdict(Duration::from_secs(15)).await;
     assert!(near(verdict.idle_timeout_ms, RELAY_IDLE), "{verdict:#?}");
-    let survivors: Vec<&str> = verdict
-        .probes
-        .iter()
-        .filter(|p| p.survived)
-        .map(|p| p.name.as_str())
-        .collect();
     assert_eq!(
-        survivors,
+        verdict.survivors(),
         ["client_heartbeat", "server_ping", "echo_heartbeat"],
         "the server's messages alone do not count; its Pings do, through the browser's Pongs: {verdict:#?}"
     );

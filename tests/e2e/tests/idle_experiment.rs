@@ -53,14 +53,8 @@ async fn behind_nginx_the_experiment_finds_its_read_timeout_and_the_heartbeats_t
     assert!(!silent.survived);
     // Measured: nginx re-arms its timer on traffic in either direction of an upgraded
     // connection, so every busy probe survives, whichever side sends.
-    let survivors: Vec<&str> = verdict
-        .probes
-        .iter()
-        .filter(|p| p.survived)
-        .map(|p| p.name.as_str())
-        .collect();
     assert_eq!(
-        survivors,
+        verdict.survivors(),
         [
             "client_heartbeat",
             "server_heartbeat",
@@ -230,8 +224,11 @@ async fn a_server_that_claims_wsdoctor_v1_but_only_echoes_is_probed_as_the_serve
     page.start_idle_experiment("3", "1").await;
     let verdict = page.wait_for_idle_verdict(Duration::from_secs(10)).await;
     assert_eq!(verdict.headline, "No idle timeout found up to 3 s.");
-    let names: Vec<&str> = verdict.probes.iter().map(|p| p.name.as_str()).collect();
-    assert_eq!(names, ["silent", "echo_heartbeat"], "{verdict:#?}");
+    assert_eq!(
+        verdict.names(),
+        ["silent", "echo_heartbeat"],
+        "{verdict:#?}"
+    );
     assert!(verdict.probes.iter().all(|p| p.survived), "{verdict:#?}");
     assert!(
         verdict
