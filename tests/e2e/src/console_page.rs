@@ -55,8 +55,8 @@ pub struct IdleVerdict {
     pub recommended_heartbeat_ms: Option<u64>,
     /// Every probe.
     pub probes: Vec<IdleProbe>,
-    /// The snippets' titles.
-    pub snippets: Vec<String>,
+    /// The snippets' titles, and whether each is featured (shown unfolded first).
+    pub snippets: Vec<(String, bool)>,
 }
 
 impl IdleVerdict {
@@ -573,22 +573,6 @@ impl<'a> ConsolePage<'a> {
                 bar_width: width(&bar).await,
             });
         }
-        let mut snippets = Vec::new();
-        for snippet in self
-            .client
-            .find_all(Locator::Css(&by_id("idle-snippet")))
-            .await
-            .expect("read the snippets")
-        {
-            snippets.push(
-                snippet
-                    .attr("data-title")
-                    .await
-                    .ok()
-                    .flatten()
-                    .unwrap_or_default(),
-            );
-        }
         IdleVerdict {
             headline: self.text("idle-headline").await,
             text: verdict.text().await.unwrap_or_default(),
@@ -601,7 +585,7 @@ impl<'a> ConsolePage<'a> {
                     .flatten(),
             ),
             probes,
-            snippets,
+            snippets: self.idle_snippets().await,
         }
     }
 
@@ -611,7 +595,7 @@ impl<'a> ConsolePage<'a> {
     }
 
     /// The snippets' titles, and whether each is featured (shown unfolded first).
-    pub async fn idle_snippets(&self) -> Vec<(String, bool)> {
+    async fn idle_snippets(&self) -> Vec<(String, bool)> {
         let mut snippets = Vec::new();
         for snippet in self
             .client

@@ -79,7 +79,7 @@ async fn behind_nginx_the_experiment_finds_its_read_timeout_and_the_heartbeats_t
         "the advice names the side: {}",
         verdict.text
     );
-    let snippets = page.idle_snippets().await;
+    let snippets = &verdict.snippets;
     assert_eq!(
         snippets.first(),
         Some(&("nginx".to_string(), true)),
