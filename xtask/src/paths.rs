@@ -2,12 +2,18 @@
 //! the PATH every child process gets (project tools first).
 
 use std::ffi::OsString;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
-/// The workspace root (the folder holding the top-level Cargo.toml).
+/// The workspace root (the folder holding the top-level Cargo.toml). `cargo run` says
+/// where xtask's manifest is at run time; the path compiled in is only the fallback,
+/// because with a target directory shared by several checkouts (CI keeps one outside
+/// the clone) the binary cargo runs may have been built from another checkout.
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    manifest_dir
         .parent()
         .expect("xtask lives one folder below the workspace root")
         .to_path_buf()

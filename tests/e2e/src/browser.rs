@@ -14,8 +14,9 @@ use crate::process::{GroupChild, ScratchDir, free_port, read_log, wait_for_port}
 /// hosts this network refuses), shared with the wasm-bindgen test runner: the
 /// workspace's `webdriver.json`.
 fn chromium_flags() -> Vec<String> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../webdriver.json");
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {path}: {e}"));
+    let file = crate::package_dir().join("../../webdriver.json");
+    let path = file.display();
+    let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("read {path}: {e}"));
     let json: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
     json["goog:chromeOptions"]["args"]
         .as_array()

@@ -21,7 +21,17 @@ pub mod process;
 pub mod server;
 pub mod third_party;
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// How long a test waits for something the page should show before it fails.
 pub const PATIENCE: Duration = Duration::from_secs(15);
+
+/// This package's folder (`tests/e2e`): where `cargo test` or `cargo run` says it is at
+/// run time, else where it was compiled (a target directory shared by several checkouts
+/// may run a binary built from another one).
+pub fn package_dir() -> PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
+}

@@ -94,7 +94,7 @@ impl ThirdPartyServer {
 }
 
 fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures")).join(name)
+    crate::package_dir().join("fixtures").join(name)
 }
 
 fn env_path(name: &str) -> PathBuf {
