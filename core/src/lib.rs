@@ -23,6 +23,7 @@ pub mod saved;
 pub mod settings;
 pub mod supervisor;
 pub mod target;
+pub mod text;
 
 /// A point in time or a duration, in milliseconds on a monotonic clock the caller
 /// reads (in the page: `performance.now()`). Core never reads a clock itself.

@@ -89,9 +89,13 @@ impl SavedConsole {
                 copy.history.drain(..cut);
             } else {
                 copy.page = PageMarks::new();
-                copy.settings.target.truncate(1024);
-                copy.settings.subprotocols.truncate(1024);
-                copy.settings.heartbeat_payload.truncate(1024);
+                for field in [
+                    &mut copy.settings.target,
+                    &mut copy.settings.subprotocols,
+                    &mut copy.settings.heartbeat_payload,
+                ] {
+                    crate::text::truncate(field, 1024);
+                }
                 return serde_json::to_string(&copy).unwrap_or_default();
             }
         }
@@ -205,6 +209,24 @@ mod tests {
         let mut huge = saved_with_log(0, "");
         huge.settings.target = "z".repeat(SAVED_MAX_BYTES * 2);
         assert!(huge.to_json().len() <= SAVED_MAX_BYTES);
+    }
+
+    #[test]
+    fn a_huge_target_cut_inside_a_character_is_saved_without_a_panic() {
+        // The reproduction: byte 1024 falls inside a "€" (3 bytes), 100,000 of them.
+        let mut huge = saved_with_log(0, "");
+        let start = "ws://127.0.0.1:9/ws?q=";
+        huge.settings.target = format!(
+            "{start}{}{}",
+            "a".repeat(1023 - start.len()),
+            "€".repeat(100_000)
+        );
+        huge.settings.heartbeat_payload = "€".repeat(100_000);
+        let json = huge.to_json();
+        assert!(json.len() <= SAVED_MAX_BYTES);
+        let loaded = SavedConsole::from_json(&json, 0.0, 1_000_000.0).unwrap();
+        assert!(loaded.settings.target.starts_with(start));
+        assert!(loaded.settings.target.len() <= 1024);
     }
 
     #[test]

@@ -1,0 +1,111 @@
+//! Property tests: every parser and truncation in core takes arbitrary unicode (and
+//! arbitrary sizes) without a panic, and keeps its promise about what it returns.
+#![cfg(not(target_arch = "wasm32"))]
+
+use proptest::prelude::*;
+use wsdoctor_core::event_log::MessageSummary;
+use wsdoctor_core::hex::parse_hex;
+use wsdoctor_core::protocol::parse_client_message;
+use wsdoctor_core::saved::{SAVED_MAX_BYTES, SAVED_VERSION, SavedConsole};
+use wsdoctor_core::settings::ConsoleSettings;
+use wsdoctor_core::target::{MASK, check_target, mask_secrets, parse_subprotocols};
+use wsdoctor_core::text::prefix;
+
+/// Any text, often with multi-byte characters, blanks and controls.
+fn any_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        any::<String>(),
+        "[ -~€😀\u{200b}\u{a0}\t\n]{0,200}",
+        "(ws|wss|http)://[a-z0-9.:%\\[\\]€-]{0,20}/[ -~€]{0,40}",
+    ]
+}
+
+proptest! {
+    #[test]
+    fn a_prefix_never_splits_a_character_and_never_grows(text in any_text(), max in 0usize..300) {
+        let cut = prefix(&text, max);
+        prop_assert!(cut.len() <= max || text.len() <= max);
+        prop_assert!(text.starts_with(cut));
+        prop_assert!(cut.len() + 4 > max.min(text.len()), "at most one character is lost");
+    }
+
+    #[test]
+    fn a_target_check_never_panics_and_keeps_what_it_accepts(text in any_text(), https in any::<bool>()) {
+        if let Ok(url) = check_target(&text, https) {
+            prop_assert_eq!(url.as_str(), text.trim());
+            let lower = url.to_ascii_lowercase();
+            prop_assert!(lower.starts_with("ws://") || lower.starts_with("wss://"));
+        }
+    }
+
+    #[test]
+    fn masking_never_panics_and_hides_every_secret_value(
+        text in any_text(),
+        name in "(token|api_key|Secret|password|sig|session_id|jwt)",
+        value in "SECRET[a-zA-Z0-9€_.~-]{1,30}",
+    ) {
+        let _ = mask_secrets(&text);
+        let url = format!("wss://example.com/ws?room=7&{name}={value}&x=1");
+        let masked = mask_secrets(&url);
+        prop_assert!(!masked.contains(&value), "{}", masked);
+        prop_assert!(masked.contains(MASK));
+    }
+
+    #[test]
+    fn hex_reads_back_whatever_bytes_it_was_given(
+        bytes in proptest::collection::vec(any::<u8>(), 0..200),
+        text in any_text(),
+    ) {
+        let _ = parse_hex(&text);
+        let typed: Vec<String> = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        prop_assert_eq!(parse_hex(&typed.join(" ")).unwrap(), bytes);
+    }
+
+    #[test]
+    fn the_protocol_parser_answers_any_text_without_a_panic(text in any_text()) {
+        let _ = parse_client_message(&text);
+        let _ = parse_client_message(&format!("{{\"type\":\"configure\",\"tick_every_ms\":{text:?}}}"));
+        let _ = parse_client_message(&format!("{{\"type\":\"close\",\"code\":4000,\"reason\":{text:?}}}"));
+    }
+
+    #[test]
+    fn subprotocols_are_tokens_or_refused(text in any_text()) {
+        if let Ok(names) = parse_subprotocols(&text) {
+            for name in names {
+                prop_assert!(!name.is_empty() && name.chars().all(|c| c.is_ascii_graphic()));
+            }
+        }
+    }
+
+    #[test]
+    fn a_message_preview_is_a_prefix_of_any_text(text in any_text()) {
+        let summary = MessageSummary::text(&text);
+        prop_assert!(text.starts_with(&summary.preview));
+        prop_assert_eq!(summary.bytes, text.len());
+    }
+
+    #[test]
+    fn the_saved_console_stays_bounded_and_readable_whatever_the_fields_hold(
+        target in any_text(),
+        repeat in 0usize..120_000,
+        payload in any_text(),
+    ) {
+        let settings = ConsoleSettings {
+            target: format!("{target}{}", "€".repeat(repeat)),
+            heartbeat_payload: payload.repeat(1 + repeat / 100),
+            ..ConsoleSettings::default()
+        };
+        let saved = SavedConsole {
+            version: SAVED_VERSION,
+            saved_wall_ms: 0.0,
+            saved_at: 0.0,
+            settings,
+            history: Vec::new(),
+            page: Default::default(),
+            log: Vec::new(),
+        };
+        let json = saved.to_json();
+        prop_assert!(json.len() <= SAVED_MAX_BYTES);
+        prop_assert!(SavedConsole::from_json(&json, 0.0, 0.0).is_ok());
+    }
+}
