@@ -193,12 +193,36 @@ impl LogEvent {
         }
     }
 
-    /// The same event with secrets in a target's query string masked (see
-    /// `target::mask_secrets`), for the screen and for exports.
+    /// The same event with secrets masked (see `target::mask_secrets`): in the target,
+    /// and in every URL inside free text (a browser's error, a note, a close reason), for
+    /// the screen, exports and the saved copy.
     pub fn masked(&self) -> LogEvent {
+        use crate::target::{mask_secrets, mask_secrets_in_text as in_text};
         match self {
             LogEvent::Connecting { url } => LogEvent::Connecting {
-                url: crate::target::mask_secrets(url),
+                url: mask_secrets(url),
+            },
+            LogEvent::Refused { message } => LogEvent::Refused {
+                message: in_text(message),
+            },
+            LogEvent::SendFailed { message } => LogEvent::SendFailed {
+                message: in_text(message),
+            },
+            LogEvent::Note { message } => LogEvent::Note {
+                message: in_text(message),
+            },
+            LogEvent::Closing { code, reason } => LogEvent::Closing {
+                code: *code,
+                reason: in_text(reason),
+            },
+            LogEvent::Closed {
+                code,
+                reason,
+                was_clean,
+            } => LogEvent::Closed {
+                code: *code,
+                reason: in_text(reason),
+                was_clean: *was_clean,
             },
             other => other.clone(),
         }

@@ -70,9 +70,18 @@ impl std::fmt::Display for LoadError {
 
 impl SavedConsole {
     /// The JSON to store, at most `SAVED_MAX_BYTES`: the oldest log entries go first,
-    /// then the oldest history, until it fits.
+    /// then the oldest history, until it fits. No secret is stored: the target keeps its
+    /// secret parameters without their values (the user types them again after a
+    /// reload), and the log and close reasons are masked.
     pub fn to_json(&self) -> String {
         let mut copy = self.clone();
+        copy.settings.target = crate::target::without_secret_values(&copy.settings.target);
+        for entry in &mut copy.log {
+            entry.event = entry.event.masked();
+        }
+        for attempt in &mut copy.history {
+            attempt.reason = crate::target::mask_secrets_in_text(&attempt.reason);
+        }
         if copy.log.len() > SAVED_LOG_ENTRIES {
             copy.log.drain(..copy.log.len() - SAVED_LOG_ENTRIES);
         }
@@ -227,6 +236,39 @@ mod tests {
         let loaded = SavedConsole::from_json(&json, 0.0, 1_000_000.0).unwrap();
         assert!(loaded.settings.target.starts_with(start));
         assert!(loaded.settings.target.len() <= 1024);
+    }
+
+    #[test]
+    fn no_secret_reaches_the_saved_copy() {
+        let mut saved = saved_with_log(0, "");
+        saved.settings.target = "wss://a.test/ws?token=SECRET1&room=7".into();
+        let mut log = EventLog::new(10);
+        log.push(
+            0.0,
+            Some(ConnId(1)),
+            LogEvent::Connecting {
+                url: "wss://a.test/ws?token=SECRET1".into(),
+            },
+        );
+        log.push(
+            1.0,
+            Some(ConnId(1)),
+            LogEvent::Refused {
+                message: "The URL 'ws://exa%mple.com/ws?token=SECRET2' is invalid.".into(),
+            },
+        );
+        saved.log = log.entries().cloned().collect();
+        saved.history[0].reason = "bye wss://a.test/?key=SECRET3".into();
+        let json = saved.to_json();
+        for secret in ["SECRET1", "SECRET2", "SECRET3"] {
+            assert!(!json.contains(secret), "{secret} in {json}");
+        }
+        let loaded = SavedConsole::from_json(&json, 0.0, 1_000_000.0).unwrap();
+        assert_eq!(loaded.settings.target, "wss://a.test/ws?token=&room=7");
+        assert_eq!(
+            crate::target::secrets_to_retype(&loaded.settings.target),
+            ["token"]
+        );
     }
 
     #[test]

@@ -17,6 +17,18 @@ use crate::COMPANION_PATH;
 pub enum TargetError {
     /// Nothing was typed.
     Empty,
+    /// Longer than `MAX_TARGET_BYTES` (a browser tab can crash on far longer URLs).
+    TooLong {
+        /// How long it is, in bytes.
+        bytes: usize,
+    },
+    /// A character that cannot be seen (pasted along with the URL) or a control character.
+    Invisible {
+        /// What it is, e.g. "a zero-width space (U+200B)".
+        name: String,
+        /// Where, counting characters from 1.
+        at: usize,
+    },
     /// The URL has a space or another blank inside.
     Whitespace,
     /// No `scheme://` at the start.
@@ -55,6 +67,16 @@ impl fmt::Display for TargetError {
             TargetError::Empty => {
                 write!(f, "Enter a WebSocket URL, e.g. wss://example.com/socket.")
             }
+            TargetError::TooLong { bytes } => write!(
+                f,
+                "The URL is {} KiB long; wsdoctor takes URLs up to {} KiB (a browser tab can crash on far longer ones).",
+                bytes.div_ceil(1024),
+                MAX_TARGET_BYTES / 1024
+            ),
+            TargetError::Invisible { name, at } => write!(
+                f,
+                "The URL contains {name} at character {at}, which cannot be seen (it often comes along when a URL is copied): delete it, or type the URL again."
+            ),
             TargetError::Whitespace => write!(
                 f,
                 "The URL contains a space or another blank; WebSocket URLs cannot (write a space in a path or query as %20)."
@@ -95,12 +117,47 @@ impl fmt::Display for TargetError {
 
 impl std::error::Error for TargetError {}
 
+/// The longest target accepted, in bytes.
+pub const MAX_TARGET_BYTES: usize = 64 * 1024;
+
+/// The name of a character that cannot be seen in a URL field, if `c` is one.
+fn invisible_name(c: char) -> Option<String> {
+    let name = match c {
+        '\u{200B}' => "a zero-width space",
+        '\u{200C}' => "a zero-width non-joiner",
+        '\u{200D}' => "a zero-width joiner",
+        '\u{2060}' => "a word joiner",
+        '\u{FEFF}' => "a byte-order mark",
+        '\u{00A0}' => "a no-break space",
+        '\u{202F}' => "a narrow no-break space",
+        '\u{00AD}' => "a soft hyphen",
+        '\u{200E}' => "a left-to-right mark",
+        '\u{200F}' => "a right-to-left mark",
+        '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => "a text-direction control",
+        '\t' => "a tab",
+        '\n' | '\r' => "a line break",
+        c if c.is_control() => "a control character",
+        _ => return None,
+    };
+    Some(format!("{name} (U+{:04X})", u32::from(c)))
+}
+
 /// Checks a typed target and returns it trimmed, or says what is wrong. `page_is_https`:
 /// whether the page itself was loaded over https (then ws:// is mixed content).
 pub fn check_target(input: &str, page_is_https: bool) -> Result<String, TargetError> {
+    if input.len() > MAX_TARGET_BYTES {
+        return Err(TargetError::TooLong { bytes: input.len() });
+    }
     let url = input.trim();
     if url.is_empty() {
         return Err(TargetError::Empty);
+    }
+    if let Some((at, name)) = url
+        .chars()
+        .enumerate()
+        .find_map(|(i, c)| invisible_name(c).map(|name| (i + 1, name)))
+    {
+        return Err(TargetError::Invisible { name, at });
     }
     if url.chars().any(char::is_whitespace) {
         return Err(TargetError::Whitespace);
@@ -236,16 +293,71 @@ const SECRET_NAMES: &[&str] = &[
     "bearer",
 ];
 
-/// Whether a query parameter called `name` likely carries a secret.
+/// Whether a query parameter called `name` likely carries a secret. The name is read
+/// percent-decoded (`to%6Ben` is `token`), in any case.
 pub fn is_secret_name(name: &str) -> bool {
-    let name = name.to_ascii_lowercase();
+    let name = percent_decode(name).to_lowercase();
     SECRET_NAMES.iter().any(|secret| name.contains(secret))
+}
+
+/// `%XX` sequences decoded (invalid ones kept as typed; invalid UTF-8 replaced).
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (
+            bytes[i],
+            bytes.get(i + 1).copied(),
+            bytes.get(i + 2).copied(),
+        ) {
+            (b'%', Some(hi), Some(lo)) if hex(hi).is_some() && hex(lo).is_some() => {
+                out.push((hex(hi).unwrap_or(0) * 16 + hex(lo).unwrap_or(0)) as u8);
+                i += 3;
+            }
+            (b'+', _, _) => {
+                out.push(b' ');
+                i += 1;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The URL with the values of secret-looking query parameters (tokens, keys, passwords,
 /// signatures, ...) and any user:password part replaced by `MASK`, for the screen,
 /// exports and reports. Other text is returned unchanged.
 pub fn mask_secrets(url: &str) -> String {
+    replace_secrets(url, MASK)
+}
+
+/// The URL with the values of secret-looking query parameters and any password removed
+/// (`?token=&room=7`, `user@host`): what is saved across a reload. Unlike a masked URL it
+/// says plainly what is missing, and the user types it again.
+pub fn without_secret_values(url: &str) -> String {
+    replace_secrets(url, "")
+}
+
+/// The names of secret-looking query parameters that have no value in `url`: what the
+/// user must type again after a reload.
+pub fn secrets_to_retype(url: &str) -> Vec<String> {
+    let Some((_, query)) = url.split('#').next().unwrap_or_default().split_once('?') else {
+        return Vec::new();
+    };
+    query
+        .split('&')
+        .filter_map(|pair| pair.strip_suffix('='))
+        .filter(|name| is_secret_name(name))
+        .map(str::to_string)
+        .collect()
+}
+
+fn replace_secrets(url: &str, with: &str) -> String {
     let (before_fragment, fragment) = match url.find('#') {
         Some(at) => url.split_at(at),
         None => (url, ""),
@@ -254,14 +366,14 @@ pub fn mask_secrets(url: &str) -> String {
         Some(at) => (&before_fragment[..at], Some(&before_fragment[at + 1..])),
         None => (before_fragment, None),
     };
-    let mut out = mask_userinfo(base);
+    let mut out = replace_password(base, with);
     if let Some(query) = query {
         out.push('?');
         let masked: Vec<String> = query
             .split('&')
             .map(|pair| match pair.split_once('=') {
                 Some((name, value)) if is_secret_name(name) && !value.is_empty() => {
-                    format!("{name}={MASK}")
+                    format!("{name}={with}")
                 }
                 _ => pair.to_string(),
             })
@@ -272,8 +384,31 @@ pub fn mask_secrets(url: &str) -> String {
     out
 }
 
-/// `scheme://user:password@host/...` becomes `scheme://user:••••@host/...`.
-fn mask_userinfo(base: &str) -> String {
+/// Every URL inside free text (a browser's error message, a close reason) with its
+/// secrets masked: text leaves the connection layer only through here.
+pub fn mask_secrets_in_text(text: &str) -> String {
+    let lower = text.to_ascii_lowercase();
+    let mut out = String::with_capacity(text.len());
+    let mut rest = 0;
+    while let Some(found) = ["ws://", "wss://", "http://", "https://"]
+        .iter()
+        .filter_map(|scheme| lower[rest..].find(scheme).map(|at| rest + at))
+        .min()
+    {
+        let end = text[found..]
+            .find(|c: char| c.is_whitespace() || "'\"<>`".contains(c))
+            .map_or(text.len(), |at| found + at);
+        out.push_str(&text[rest..found]);
+        out.push_str(&mask_secrets(&text[found..end]));
+        rest = end;
+    }
+    out.push_str(&text[rest..]);
+    out
+}
+
+/// `scheme://user:password@host/...` becomes `scheme://user:{with}@host/...` (with an
+/// empty `with`: `scheme://user@host/...`).
+fn replace_password(base: &str, with: &str) -> String {
     let Some(scheme_end) = base.find("://") else {
         return base.to_string();
     };
@@ -285,8 +420,13 @@ fn mask_userinfo(base: &str) -> String {
     match authority.rsplit_once('@') {
         Some((userinfo, host)) => {
             let user = userinfo.split(':').next().unwrap_or_default();
+            let password = if with.is_empty() {
+                String::new()
+            } else {
+                format!(":{with}")
+            };
             format!(
-                "{}{user}:{MASK}@{host}{}",
+                "{}{user}{password}@{host}{}",
                 &base[..authority_start],
                 &base[authority_end..]
             )
@@ -431,6 +571,94 @@ mod tests {
                 "{input:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_huge_target_is_refused_before_anything_else() {
+        let huge = format!("wss://example.com/ws?q={}", "a".repeat(2 * 1024 * 1024));
+        let err = check_target(&huge, false).unwrap_err();
+        assert_eq!(err, TargetError::TooLong { bytes: huge.len() });
+        assert!(err.to_string().contains("up to 64 KiB"), "{err}");
+        let just_fits = format!("wss://e.com/?q={}", "a".repeat(MAX_TARGET_BYTES - 15));
+        assert!(check_target(&just_fits, false).is_ok());
+    }
+
+    #[test]
+    fn invisible_characters_around_or_inside_are_named() {
+        let cases = [
+            (
+                "\u{200B}ws://example.com/ws",
+                "a zero-width space (U+200B)",
+                1,
+            ),
+            (
+                "ws://exam\u{00A0}ple.com/ws",
+                "a no-break space (U+00A0)",
+                10,
+            ),
+            (
+                "ws://example.com/ws\u{FEFF}",
+                "a byte-order mark (U+FEFF)",
+                20,
+            ),
+            (
+                "ws://example.com/\u{202E}sw",
+                "a text-direction control (U+202E)",
+                18,
+            ),
+            ("ws://example.com/\u{7}", "a control character (U+0007)", 18),
+            ("ws://example.com/a\nb", "a line break (U+000A)", 19),
+        ];
+        for (typed, name, at) in cases {
+            let err = check_target(typed, false).unwrap_err();
+            assert_eq!(
+                err,
+                TargetError::Invisible {
+                    name: name.into(),
+                    at
+                },
+                "{typed:?}"
+            );
+            assert!(err.to_string().contains("cannot be seen"), "{err}");
+        }
+        // Ordinary blanks around a pasted URL are trimmed, as before.
+        assert!(check_target(" \u{00A0}ws://example.com/ws\n", false).is_ok());
+    }
+
+    #[test]
+    fn percent_encoded_secret_names_are_masked_too() {
+        assert_eq!(
+            mask_secrets("wss://a.test/ws?to%6Ben=SECRET&api%5Fkey=K2&room=7"),
+            format!("wss://a.test/ws?to%6Ben={MASK}&api%5Fkey={MASK}&room=7")
+        );
+    }
+
+    #[test]
+    fn urls_inside_a_browsers_error_text_are_masked() {
+        let error = "Failed to construct 'WebSocket': The URL 'ws://exa%mple.com/ws?token=SECRET' is invalid.";
+        let masked = mask_secrets_in_text(error);
+        assert!(!masked.contains("SECRET"), "{masked}");
+        assert_eq!(
+            masked,
+            format!(
+                "Failed to construct 'WebSocket': The URL 'ws://exa%mple.com/ws?token={MASK}' is invalid."
+            )
+        );
+        assert_eq!(mask_secrets_in_text("no url here"), "no url here");
+        let two = mask_secrets_in_text("WSS://a/?key=1 and https://u:pw@b/");
+        assert_eq!(two, format!("WSS://a/?key={MASK} and https://u:{MASK}@b/"));
+    }
+
+    #[test]
+    fn a_saved_target_keeps_no_secret_value_and_says_what_to_retype() {
+        let saved = without_secret_values("wss://bob:hunter2@a.test/ws?token=abc&room=7&sig=x");
+        assert_eq!(saved, "wss://bob@a.test/ws?token=&room=7&sig=");
+        assert_eq!(secrets_to_retype(&saved), ["token", "sig"]);
+        assert!(secrets_to_retype("wss://a.test/ws?room=").is_empty());
+        assert_eq!(
+            without_secret_values("wss://a.test/ws?room=7"),
+            "wss://a.test/ws?room=7"
+        );
     }
 
     #[test]

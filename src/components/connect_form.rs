@@ -3,6 +3,7 @@
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use wsdoctor_core::settings::seconds;
+use wsdoctor_core::target::secrets_to_retype;
 
 use super::switch::Switch;
 use crate::session::Console;
@@ -44,6 +45,8 @@ pub fn ConnectForm(
             )
         })
     };
+    // Secret parameters left without a value (a reload keeps none): ask for them.
+    let retype = move || target.with(|t| secrets_to_retype(t));
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         console.connect(&target.get_untracked(), &protocols.get_untracked());
@@ -60,6 +63,7 @@ pub fn ConnectForm(
                     autocomplete="off"
                     spellcheck="false"
                     placeholder="wss://example.com/socket"
+                    aria-describedby="target-hint"
                     bind:value=target
                 />
                 <button type="submit" data-testid="connect-button">"Connect"</button>
@@ -72,6 +76,14 @@ pub fn ConnectForm(
                     "Disconnect"
                 </button>
             </div>
+            <Show when=move || !retype().is_empty()>
+                <p class="hint warning" id="target-hint" data-testid="target-retype" role="note">
+                    {move || format!(
+                        "No value for {}: secret values are never saved across a reload. Type them in before connecting.",
+                        retype().join(", ")
+                    )}
+                </p>
+            </Show>
             <label for="protocols-input">"Subprotocols (optional, comma-separated)"</label>
             <input
                 id="protocols-input"

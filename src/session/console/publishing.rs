@@ -7,6 +7,7 @@ use wsdoctor_core::event_log::{ConnId, LogEvent};
 use wsdoctor_core::saved::{SAVED_LOG_ENTRIES, SAVED_VERSION, SavedConsole};
 use wsdoctor_core::settings::ConsoleSettings;
 use wsdoctor_core::supervisor::State;
+use wsdoctor_core::target::secrets_to_retype;
 
 use super::{ConnectionStatus, Console, ConsoleTimer, PUBLISH_MS, SAVE_MS, persist};
 use crate::browser::clock;
@@ -24,6 +25,7 @@ impl Console {
             let _ = s.set_heartbeat(settings.heartbeat());
             s.restore_history(saved.history);
         });
+        let retype = secrets_to_retype(&settings.target);
         self.settings.set(settings);
         self.history
             .set(self.supervisor.with_value(|s| s.history().to_vec()));
@@ -35,6 +37,17 @@ impl Console {
             marks.record(now, &LogEvent::Restored { entries: restored });
         }
         self.page_marks.set(marks);
+        if !retype.is_empty() {
+            self.record(
+                None,
+                LogEvent::Note {
+                    message: format!(
+                        "The saved target's secret values ({}) were not kept across the reload: type them in before connecting.",
+                        retype.join(", ")
+                    ),
+                },
+            );
+        }
         self.publish();
     }
 

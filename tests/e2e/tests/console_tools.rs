@@ -156,7 +156,7 @@ async fn binary_typed_as_hex_is_sent_and_echoed_and_bad_hex_is_refused() {
 }
 
 #[tokio::test]
-async fn a_token_in_the_target_is_masked_in_the_log_unless_shown() {
+async fn a_token_in_the_target_is_masked_everywhere_and_never_saved() {
     let server = Server::start();
     let browser = Browser::start().await;
     let page = ConsolePage::open(&browser, &server.page_url()).await;
@@ -168,6 +168,37 @@ async fn a_token_in_the_target_is_masked_in_the_log_unless_shown() {
     assert!(!line.text.contains("sekrit42"), "{line:?}");
     page.set_show_secrets(true).await;
     page.wait_for_log("connecting", "token=sekrit42").await;
+    page.set_show_secrets(false).await;
+    page.disconnect().await;
+    page.wait_for_status("closed").await;
+
+    // A URL the browser refuses comes back inside its error text: masked there too.
+    page.set_target("ws://exa%mple.com/ws?token=SECRET9").await;
+    page.connect().await;
+    let refused = page.wait_for_log("refused", "token=••••").await;
+    assert!(!refused.text.contains("SECRET9"), "{refused:?}");
+
+    // A reload keeps no secret: not in local storage, and the target comes back with
+    // the secret's name and no value, with a sentence asking for it.
+    page.reload().await;
+    let stored = browser
+        .client()
+        .execute("return localStorage.getItem('wsdoctor.console');", vec![])
+        .await
+        .expect("read local storage");
+    let stored = stored.as_str().unwrap_or_default().to_string();
+    assert!(stored.contains("exa%mple.com"), "{stored}");
+    for secret in ["sekrit42", "SECRET9"] {
+        assert!(
+            !stored.contains(secret),
+            "{secret} in local storage: {stored}"
+        );
+    }
+    assert_eq!(page.target().await, "ws://exa%mple.com/ws?token=");
+    let hint = page.wait_for_text("target-retype").await;
+    assert!(hint.contains("No value for token"), "{hint}");
+    page.wait_for_log("note", "were not kept across the reload")
+        .await;
     browser.close().await;
 }
 
