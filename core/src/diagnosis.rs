@@ -90,11 +90,29 @@ pub struct CloseContext {
     pub clock_jump: Option<Millis>,
     /// The largest message the page sent.
     pub largest_sent_bytes: Option<usize>,
+    /// The last message the page sent before the close.
+    pub last_sent: Option<LastSend>,
     /// Whether the page is https and the target ws:// (mixed content).
     pub mixed_content: bool,
     /// What the companion server saw, when it was the target.
     pub server: Option<ServerSide>,
 }
+
+/// The last message the page sent before a close.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct LastSend {
+    /// Its size in bytes.
+    pub bytes: usize,
+    /// How long before the close it was sent.
+    pub before_close: Millis,
+}
+
+/// A message at least this large, sent shortly before a drop, is a suspect: size limits
+/// in servers and proxies start here (AWS API Gateway: 128 KB; Python `websockets` and
+/// wsdoctor-server: 1 MiB).
+pub const LARGE_MESSAGE_BYTES: usize = 64 * 1024;
+/// "Shortly before": the close came within this long of the large send.
+pub const LARGE_SEND_WINDOW_MS: Millis = 5_000.0;
 
 /// One explanation of a close.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -209,8 +227,9 @@ pub fn diagnose(context: &CloseContext) -> Vec<Finding> {
 fn abnormal(context: &CloseContext, findings: &mut Vec<Finding>) {
     if !context.opened {
         let mut advice = vec![
-            "Browsers hide whether DNS failed, the port was refused, TLS failed or the server answered without upgrading (e.g. 404, 401, 502): check each.".into(),
-            "Open the https:// (or http://) address of the same host and path in a tab: a certificate error or an error page shows there.".into(),
+            "A browser reports every failure before the open as the same bare 1006, on purpose. The causes: the name did not resolve (DNS); nothing listens on the port (refused); TLS failed (certificate, SNI, protocol); the server answered without upgrading (HTTP 404, 401, 403, 500, 502, or a 301/302 redirect, which WebSockets never follow); it answered 101 without a valid Sec-WebSocket-Accept; it picked a subprotocol that was not offered, or none of those offered.".into(),
+            "To tell them apart: the browser's DevTools, Network tab, filter WS, shows the request's status and response headers, and the Console shows the browser's own reason (e.g. \"Unexpected response code: 500\").".into(),
+            "Or by hand: curl -i -N -H 'Connection: Upgrade' -H 'Upgrade: websocket' -H 'Sec-WebSocket-Version: 13' -H 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==' https://HOST/PATH (the same host and path, https for wss): a working server answers 101 Switching Protocols with Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=.".into(),
             "Check the path and that the server is running and reachable from this network (a proxy may block WebSockets).".into(),
         ];
         if context.mixed_content {
@@ -220,10 +239,32 @@ fn abnormal(context: &CloseContext, findings: &mut Vec<Finding>) {
             );
         }
         findings.push(Finding {
-            title: "The connection failed before it opened.".into(),
+            title: "The connection failed before it opened: the browser does not say why.".into(),
             confidence: Confidence::High,
             evidence: vec!["code 1006 and the connection never opened".into()],
             advice,
+        });
+        return;
+    }
+    if let Some(sent) = context
+        .last_sent
+        .filter(|s| s.bytes >= LARGE_MESSAGE_BYTES && s.before_close <= LARGE_SEND_WINDOW_MS)
+    {
+        findings.push(Finding {
+            title: format!(
+                "The connection dropped {:.1} s after the page sent a {} KiB message: a size limit in the server or a proxy likely cut it.",
+                seconds(sent.before_close),
+                sent.bytes / 1024
+            ),
+            confidence: Confidence::High,
+            evidence: vec![
+                format!("the last message sent was {} bytes", sent.bytes),
+                format!("code 1006 {:.1} s later (no close frame reached the page)", seconds(sent.before_close)),
+            ],
+            advice: vec![
+                "Find the largest message the path takes and stay under it: split large messages, or raise the limit (Python websockets max_size, 1 MiB by default; Node ws maxPayload; AWS API Gateway: 128 KB per frame, fixed).".into(),
+                "A server that answers 1009 Message Too Big but stops reading shows as 1006 when the rest of the message resets the connection.".into(),
+            ],
         });
         return;
     }
@@ -512,6 +553,76 @@ mod tests {
             "{:?}",
             finding.advice
         );
+    }
+
+    #[test]
+    fn a_failure_before_open_lists_its_causes_and_how_to_tell_them_apart() {
+        let findings = diagnose(&CloseContext {
+            code: 1006,
+            ..Default::default()
+        });
+        let advice = findings[0].advice.join(" ");
+        for cause in [
+            "DNS",
+            "refused",
+            "TLS",
+            "500",
+            "302",
+            "Sec-WebSocket-Accept",
+            "subprotocol",
+            "DevTools",
+            "curl -i",
+        ] {
+            assert!(advice.contains(cause), "{cause}: {advice}");
+        }
+    }
+
+    #[test]
+    fn a_drop_right_after_a_large_send_cites_it_instead_of_heartbeats() {
+        let findings = diagnose(&CloseContext {
+            code: 1006,
+            opened: true,
+            open_for: Some(62_000.0),
+            silent_for: Some(300.0),
+            largest_sent_bytes: Some(4 << 20),
+            last_sent: Some(LastSend {
+                bytes: 4 << 20,
+                before_close: 300.0,
+            }),
+            ..Default::default()
+        });
+        assert!(
+            findings[0]
+                .title
+                .contains("after the page sent a 4096 KiB message"),
+            "{findings:#?}"
+        );
+        // Only the catalogue's general entry (always last) may speak of heartbeats.
+        let specific = format!("{:?}", &findings[..findings.len() - 1]);
+        assert!(!specific.to_lowercase().contains("heartbeat"), "{specific}");
+
+        // A small message, or one long before the drop, is not blamed.
+        for last in [
+            LastSend {
+                bytes: 100,
+                before_close: 300.0,
+            },
+            LastSend {
+                bytes: 4 << 20,
+                before_close: 60_000.0,
+            },
+        ] {
+            let findings = diagnose(&CloseContext {
+                code: 1006,
+                opened: true,
+                last_sent: Some(last),
+                ..Default::default()
+            });
+            assert!(
+                !findings[0].title.contains("after the page sent"),
+                "{findings:#?}"
+            );
+        }
     }
 
     #[test]

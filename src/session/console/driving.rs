@@ -28,6 +28,7 @@ impl Console {
                     let facts = rt.facts.entry(conn).or_default();
                     facts.last_traffic = Some(now);
                     facts.largest_sent = Some(facts.largest_sent.unwrap_or(0).max(size));
+                    facts.last_sent = Some((now, size));
                 });
                 self.metrics_store.update_value(|m| m.sent(conn, now));
                 LogEvent::Sent(payload.summary())
@@ -42,15 +43,23 @@ impl Console {
         let now = clock::now();
         let changes_history = !matches!(input, Input::Message(_));
         let is_retry = matches!(input, Input::Timer(TimerId::Reconnect(_)));
+        // A connection the user starts gets its own explanation when it closes; a retry's
+        // failure before opening leaves the drop it retries after explained.
+        let by_user = matches!(input, Input::Connect { .. });
         let Some(commands) = self.supervisor.try_update_value(|s| s.handle(now, input)) else {
             return; // the console is gone
         };
         for command in commands {
-            if is_retry && matches!(command, Command::Open { .. }) {
-                self.metrics_store
-                    .update_value(|m| m.reconnect_started(now));
+            match command {
+                Command::Open { conn, url } => {
+                    if is_retry {
+                        self.metrics_store
+                            .update_value(|m| m.reconnect_started(now));
+                    }
+                    self.open(conn, &url, by_user);
+                }
+                command => self.execute(command),
             }
-            self.execute(command);
         }
         self.publish_status();
         if changes_history
@@ -62,7 +71,7 @@ impl Console {
 
     pub(super) fn execute(&self, command: Command) {
         match command {
-            Command::Open { conn, url } => self.open(conn, &url),
+            Command::Open { conn, url } => self.open(conn, &url, false),
             Command::Close { conn, code, reason } => {
                 let outcome = self
                     .runtime
@@ -97,13 +106,22 @@ impl Console {
         }
     }
 
-    pub(super) fn open(&self, conn: ConnId, url: &str) {
+    pub(super) fn open(&self, conn: ConnId, url: &str, by_user: bool) {
         self.record(
             Some(conn),
             LogEvent::Connecting {
                 url: url.to_string(),
             },
         );
+        self.runtime.update_value(|rt| {
+            rt.facts.insert(
+                conn,
+                SocketFacts {
+                    started_by_user: by_user,
+                    ..SocketFacts::default()
+                },
+            );
+        });
         let console = *self;
         let protocols = self.protocols.get_value();
         match Socket::open(url, &protocols, move |event| {
@@ -111,7 +129,6 @@ impl Console {
         }) {
             Ok(socket) => self.runtime.update_value(|rt| {
                 rt.sockets.insert(conn, socket);
-                rt.facts.insert(conn, SocketFacts::default());
             }),
             Err(err) => {
                 self.record(

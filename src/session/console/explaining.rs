@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use wsdoctor_core::Millis;
 use wsdoctor_core::companion_link::{ASK_AGAIN_MS, Step};
-use wsdoctor_core::diagnosis::{CloseContext, diagnose};
+use wsdoctor_core::diagnosis::{CloseContext, LastSend, diagnose};
 use wsdoctor_core::event_log::ConnId;
 
 use super::{CloseExplanation, Console, ConsoleTimer, Payload};
@@ -35,6 +35,10 @@ impl Console {
             went_offline: facts.went_offline,
             clock_jump: facts.clock_jump,
             largest_sent_bytes: facts.largest_sent,
+            last_sent: facts.last_sent.map(|(at, bytes)| LastSend {
+                bytes,
+                before_close: now - at,
+            }),
             ..CloseContext::default()
         };
         if facts.companion {
@@ -51,9 +55,11 @@ impl Console {
             findings: diagnose(&context),
             server: None,
         };
-        // The explanation of a drop stays while reconnect attempts fail before opening:
-        // those are in the history, and the drop is what the user needs explained.
-        let keep_previous = explanation.open_for_ms.is_none()
+        // The explanation of a drop stays while automatic reconnect attempts fail before
+        // opening: those are in the history, and the drop is what the user needs
+        // explained. A connection the user started gets its own explanation.
+        let keep_previous = !facts.started_by_user
+            && explanation.open_for_ms.is_none()
             && self
                 .last_close
                 .try_with_untracked(|last| last.as_ref().is_some_and(|l| l.open_for_ms.is_some()))

@@ -55,8 +55,12 @@ struct SocketFacts {
     went_offline: bool,
     clock_jump: Option<Millis>,
     largest_sent: Option<usize>,
+    /// The last message the page sent: when, and how many bytes.
+    last_sent: Option<(Millis, usize)>,
     /// The server picked `wsdoctor.v1`: it is the companion and can say how it saw closes.
     companion: bool,
+    /// The user started it (Connect), rather than an automatic retry.
+    started_by_user: bool,
 }
 
 /// The console's timers: the supervisor's, and the next redraw of the log.

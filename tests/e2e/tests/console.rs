@@ -137,6 +137,32 @@ async fn a_second_tab_hides_the_page_and_the_log_shows_hidden_then_visible() {
 }
 
 #[tokio::test]
+async fn a_connection_the_user_starts_gets_its_own_explanation() {
+    let server = Server::start();
+    let browser = Browser::start().await;
+    let page = ConsolePage::open(&browser, &server.page_url()).await;
+    page.set_auto_reconnect(false).await;
+    page.connect().await;
+    page.wait_for_status("open").await;
+    page.disconnect().await;
+    page.wait_for_status("closed").await;
+    let first = page.close_panel_text().await;
+    assert!(first.contains("1000"), "{first}");
+
+    let closed = wsdoctor_e2e::process::free_port();
+    page.set_target(&format!("ws://127.0.0.1:{closed}/ws"))
+        .await;
+    page.connect().await;
+    page.wait_for_log("closed", "code 1006").await;
+    let panel = page.close_panel_text().await;
+    assert!(
+        panel.contains("failed before it opened") && panel.contains("curl -i"),
+        "the new connection's failure is explained, not the earlier 1000: {panel}"
+    );
+    browser.close().await;
+}
+
+#[tokio::test]
 async fn chrome_devtools_commands_reach_the_browser() {
     let server = Server::start();
     let browser = Browser::start().await;
