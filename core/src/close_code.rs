@@ -4,9 +4,12 @@
 //! Sources: RFC 6455 section 7.4 and the IANA "WebSocket Close Code Number Registry"
 //! (1000-1015; 1004 reserved; 1005, 1006 and 1015 are reported locally and never sent),
 //! 1016-2999 reserved for future standards, 3000-3999 registered with IANA for libraries
-//! and frameworks, 4000-4999 private to applications. Well-known private codes of popular
-//! systems (graphql-ws, Discord's gateway) are named where their meaning is certain.
-//! The WHATWG WebSocket API: `close()` accepts only 1000 and 3000-4999.
+//! and frameworks, 4000-4999 private to applications. A private code means what the
+//! application that sent it says: `info` explains it as such, and lists what well-known
+//! systems (graphql-ws, Discord's gateway) mean by it as "if this is ...". The meanings
+//! are keyed by (system, code): when the system is known (a protocol profile), `info_in`
+//! gives its own entry. The WHATWG WebSocket API: `close()` accepts only 1000 and
+//! 3000-4999.
 
 /// The longest close reason, in UTF-8 bytes, that fits a control frame (125 - 2).
 pub const MAX_REASON_BYTES: usize = 123;
@@ -118,8 +121,66 @@ pub struct CloseCodeInfo {
     pub advice: String,
     /// Whether a client should reconnect.
     pub reconnect: Reconnect,
-    /// The system whose private code this is, when it is a well-known one.
-    pub system: Option<&'static str>,
+    /// The system whose meaning this entry gives (`None`: the standard's, or the range's).
+    pub system: Option<System>,
+    /// For a code whose meaning its sender defines: what well-known systems mean by it.
+    pub known: Vec<KnownMeaning>,
+}
+
+/// A system whose own close codes the catalogue knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum System {
+    /// graphql-ws, the `graphql-transport-ws` subprotocol.
+    GraphqlWs,
+    /// Discord's gateway.
+    DiscordGateway,
+}
+
+impl System {
+    /// Every system, in the reference's order.
+    pub const ALL: [System; 2] = [System::GraphqlWs, System::DiscordGateway];
+
+    /// Its name, as people know it.
+    pub fn name(self) -> &'static str {
+        match self {
+            System::GraphqlWs => "graphql-ws",
+            System::DiscordGateway => "Discord gateway",
+        }
+    }
+
+    fn rows(self) -> &'static [Row] {
+        match self {
+            System::GraphqlWs => GRAPHQL_WS,
+            System::DiscordGateway => DISCORD,
+        }
+    }
+
+    /// Its codes that refuse a client for authorisation or policy.
+    fn refusals(self) -> &'static [u16] {
+        match self {
+            System::GraphqlWs => &[4401, 4403],
+            System::DiscordGateway => &[4004, 4014],
+        }
+    }
+}
+
+/// What one system means by one of its codes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KnownMeaning {
+    /// The system.
+    pub system: System,
+    /// The code.
+    pub code: u16,
+    /// Its name in that system.
+    pub name: String,
+    /// What it means there.
+    pub meaning: String,
+    /// What to do there.
+    pub advice: String,
+    /// Whether that system's client should reconnect.
+    pub reconnect: Reconnect,
+    /// Whether it refuses the client for authorisation or policy.
+    pub refusal: bool,
 }
 
 /// One row of the built-in table: code, name, sender, reconnect, meaning, causes, advice.
@@ -535,7 +596,7 @@ const DISCORD: &[Row] = &[
     ),
 ];
 
-fn from_row(row: &Row, system: Option<&'static str>) -> CloseCodeInfo {
+fn from_row(row: &Row, system: Option<System>) -> CloseCodeInfo {
     let (code, name, sender, reconnect, meaning, causes, advice) = *row;
     CloseCodeInfo {
         code,
@@ -547,7 +608,35 @@ fn from_row(row: &Row, system: Option<&'static str>) -> CloseCodeInfo {
         advice: advice.to_string(),
         reconnect,
         system,
+        known: Vec::new(),
     }
+}
+
+fn meaning_of(system: System, row: &Row) -> KnownMeaning {
+    let (code, name, _, reconnect, meaning, _, advice) = *row;
+    KnownMeaning {
+        system,
+        code,
+        name: name.to_string(),
+        meaning: meaning.to_string(),
+        advice: advice.to_string(),
+        reconnect,
+        refusal: system.refusals().contains(&code),
+    }
+}
+
+/// What every known system means by `code` (empty for most codes).
+pub fn known_meanings(code: u16) -> Vec<KnownMeaning> {
+    System::ALL
+        .into_iter()
+        .flat_map(|system| {
+            system
+                .rows()
+                .iter()
+                .filter(move |row| row.0 == code)
+                .map(move |row| meaning_of(system, row))
+        })
+        .collect()
 }
 
 fn generic(code: u16) -> CloseCodeInfo {
@@ -599,48 +688,55 @@ fn generic(code: u16) -> CloseCodeInfo {
         advice: advice.to_string(),
         reconnect,
         system: None,
+        known: known_meanings(code),
     }
 }
 
-/// Everything known about `code`. A private code that two systems use differently is
-/// described generically, with each system's meaning among the causes.
+/// Everything known about `code` from any server: the standard's entry, or its range's
+/// (a private code means what the application that sent it says), with what well-known
+/// systems mean by it in `known`.
 pub fn info(code: u16) -> CloseCodeInfo {
-    if let Some(row) = STANDARD.iter().find(|row| row.0 == code) {
-        return from_row(row, None);
-    }
-    let mut known = GRAPHQL_WS
-        .iter()
-        .map(|row| (row, "graphql-ws"))
-        .chain(DISCORD.iter().map(|row| (row, "Discord gateway")))
-        .filter(|(row, _)| row.0 == code);
-    match (known.next(), known.next()) {
-        (Some((row, system)), None) => from_row(row, Some(system)),
-        _ => generic(code),
+    match STANDARD.iter().find(|row| row.0 == code) {
+        Some(row) => from_row(row, None),
+        None => generic(code),
     }
 }
 
-/// Every named entry, standard codes first, for the searchable reference.
+/// Everything known about `code` from a server known to be `system` (a protocol
+/// profile knows): that system's own entry when it has one, else `info(code)`.
+pub fn info_in(system: Option<System>, code: u16) -> CloseCodeInfo {
+    system
+        .and_then(|system| {
+            system
+                .rows()
+                .iter()
+                .find(|row| row.0 == code)
+                .map(|row| from_row(row, Some(system)))
+        })
+        .unwrap_or_else(|| info(code))
+}
+
+/// Every named entry, keyed by (system, code): the standard codes first, then each
+/// system's own, for the searchable reference.
 pub fn catalogue() -> Vec<CloseCodeInfo> {
     STANDARD
         .iter()
         .map(|row| from_row(row, None))
-        .chain(
-            GRAPHQL_WS
+        .chain(System::ALL.into_iter().flat_map(|system| {
+            system
+                .rows()
                 .iter()
-                .map(|row| from_row(row, Some("graphql-ws"))),
-        )
-        .chain(
-            DISCORD
-                .iter()
-                .map(|row| from_row(row, Some("Discord gateway"))),
-        )
+                .map(move |row| from_row(row, Some(system)))
+        }))
         .collect()
 }
 
 /// The entries whose code, name, meaning, causes or system contain `query` (any case).
+/// A number always finds its code: a code without a named entry is explained by its
+/// range first.
 pub fn search(query: &str) -> Vec<CloseCodeInfo> {
     let query = query.trim().to_lowercase();
-    catalogue()
+    let mut found: Vec<CloseCodeInfo> = catalogue()
         .into_iter()
         .filter(|entry| {
             query.is_empty()
@@ -649,13 +745,19 @@ pub fn search(query: &str) -> Vec<CloseCodeInfo> {
                 || entry.meaning.to_lowercase().contains(&query)
                 || entry
                     .system
-                    .is_some_and(|s| s.to_lowercase().contains(&query))
+                    .is_some_and(|s| s.name().to_lowercase().contains(&query))
                 || entry
                     .causes
                     .iter()
                     .any(|c| c.to_lowercase().contains(&query))
         })
-        .collect()
+        .collect();
+    if let Ok(code) = query.parse::<u16>()
+        && !found.iter().any(|e| e.code == code && e.system.is_none())
+    {
+        found.insert(0, info(code));
+    }
+    found
 }
 
 #[cfg(test)]
@@ -725,17 +827,43 @@ mod tests {
         assert_eq!(info(1008).reconnect, Reconnect::No);
         assert_eq!(info(1012).reconnect, Reconnect::Later);
         assert_eq!(info(1013).reconnect, Reconnect::Later);
-        assert_eq!(info(4004).reconnect, Reconnect::No);
+        assert_eq!(
+            info(4004).reconnect,
+            Reconnect::Depends,
+            "from an unknown server, a private code is the application's"
+        );
+        assert_eq!(
+            info_in(Some(System::DiscordGateway), 4004).reconnect,
+            Reconnect::No
+        );
         assert_eq!(info(4321).reconnect, Reconnect::Depends);
     }
 
     #[test]
-    fn well_known_private_codes_name_their_system() {
-        assert_eq!(info(4401).system, Some("graphql-ws"));
-        assert_eq!(info(4401).name, "Unauthorized");
-        assert_eq!(info(4004).system, Some("Discord gateway"));
-        assert_eq!(info(4006).system, None, "4006 is unused by Discord");
-        assert_eq!(info(4999).name, "Private (application-defined)");
+    fn private_codes_are_the_applications_own_with_known_meanings_as_ifs() {
+        for code in [4000, 4001, 4004, 4005, 4401, 4403] {
+            let entry = info(code);
+            assert_eq!(entry.name, "Private (application-defined)", "{code}");
+            assert_eq!(entry.system, None, "{code}");
+        }
+        let known = info(4004).known;
+        assert_eq!(known.len(), 1);
+        assert_eq!(known[0].system, System::DiscordGateway);
+        assert_eq!(known[0].name, "Authentication failed");
+        assert!(known[0].refusal);
+        assert!(
+            info(4403)
+                .known
+                .iter()
+                .any(|k| k.system == System::GraphqlWs && k.refusal)
+        );
+        assert!(info(4321).known.is_empty());
+        assert_eq!(info_in(Some(System::GraphqlWs), 4401).name, "Unauthorized");
+        assert_eq!(
+            info_in(Some(System::GraphqlWs), 4004).name,
+            "Private (application-defined)",
+            "graphql-ws has no 4004"
+        );
         assert_eq!(info(3000).name, "Registered for a library or framework");
     }
 
@@ -762,5 +890,26 @@ mod tests {
         assert!(search("idle").iter().any(|e| e.code == 1006));
         assert!(search("discord").len() >= 14);
         assert_eq!(search("").len(), catalogue().len());
+    }
+
+    #[test]
+    fn a_number_always_finds_its_code_named_or_not() {
+        for (query, name) in [
+            ("4321", "Private (application-defined)"),
+            ("3001", "Registered for a library or framework"),
+            ("2000", "Reserved"),
+            ("4004", "Private (application-defined)"),
+        ] {
+            let found = search(query);
+            assert_eq!(found[0].code.to_string(), query);
+            assert_eq!(found[0].name, name, "{query}");
+        }
+        let discord = search("4004");
+        assert!(
+            discord
+                .iter()
+                .any(|e| e.system == Some(System::DiscordGateway) && e.code == 4004),
+            "the system's own entry is listed too"
+        );
     }
 }

@@ -179,7 +179,7 @@ pub fn diagnose(context: &CloseContext) -> Vec<Finding> {
                 ],
             });
         }
-        1008 | 4401 | 4403 | 4004 => findings.push(Finding {
+        1008 => findings.push(Finding {
             title: "The server refused the connection: authorisation or policy.".into(),
             confidence: Confidence::High,
             evidence: vec![format!("code {code}, reason \"{}\"", context.reason)],
@@ -207,9 +207,39 @@ pub fn diagnose(context: &CloseContext) -> Vec<Finding> {
         _ => {}
     }
     let info = close_code::info(code);
+    let refusals: Vec<String> = info
+        .known
+        .iter()
+        .filter(|known| known.refusal)
+        .map(|known| format!("{} {} \"{}\"", known.system.name(), code, known.name))
+        .collect();
+    if !refusals.is_empty() {
+        findings.push(Finding {
+            title: format!(
+                "Code {code} is the application's own; some systems use it to refuse a client (authorisation or policy): {}.",
+                refusals.join(", ")
+            ),
+            confidence: Confidence::Medium,
+            evidence: vec![format!("code {code}, reason \"{}\"", context.reason)],
+            advice: vec![
+                "If the server is one of these: refresh the credentials or fix what the reason names, then connect again; retrying alone will be refused again.".into(),
+                "Otherwise the application's documentation says what it means.".into(),
+            ],
+        });
+    }
     let mut advice = vec![info.advice.clone()];
     if !info.causes.is_empty() {
         advice.push(format!("Common causes: {}.", info.causes.join("; ")));
+    }
+    for known in &info.known {
+        advice.push(format!(
+            "If this is {}: {} \"{}\", {} {}",
+            known.system.name(),
+            code,
+            known.name,
+            lowercase_first(&known.meaning),
+            known.advice
+        ));
     }
     findings.push(Finding {
         title: format!("{code} {}: {}", info.name, info.meaning),
@@ -222,6 +252,14 @@ pub fn diagnose(context: &CloseContext) -> Vec<Finding> {
     });
     findings.sort_by_key(|f| std::cmp::Reverse(f.confidence));
     findings
+}
+
+/// `text` with its first letter in lower case (to follow a colon).
+fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_lowercase().chain(chars).collect()
+    })
 }
 
 fn abnormal(context: &CloseContext, findings: &mut Vec<Finding>) {
@@ -465,14 +503,14 @@ mod tests {
                 Confidence::High,
             ),
             (
-                "graphql unauthorized",
+                "graphql forbidden, or any application's 4403",
                 CloseContext {
                     code: 4403,
                     opened: true,
                     ..Default::default()
                 },
-                "authorisation or policy",
-                Confidence::High,
+                "application's own; some systems use it to refuse a client",
+                Confidence::Medium,
             ),
             (
                 "internal error",
@@ -623,6 +661,47 @@ mod tests {
                 "{findings:#?}"
             );
         }
+    }
+
+    #[test]
+    fn a_private_code_is_never_explained_as_one_systems_without_an_if() {
+        for code in [4000, 4001, 4002, 4003, 4004, 4005] {
+            let findings = diagnose(&CloseContext {
+                code,
+                opened: true,
+                was_clean: true,
+                ..Default::default()
+            });
+            for finding in &findings {
+                assert!(
+                    !finding.title.starts_with("Discord"),
+                    "{code}: {findings:#?}"
+                );
+            }
+            let general = findings.last().unwrap();
+            assert!(
+                general.title.contains("Private (application-defined)"),
+                "{general:#?}"
+            );
+            assert!(
+                general
+                    .advice
+                    .iter()
+                    .any(|a| a.starts_with("If this is Discord gateway:")),
+                "{general:#?}"
+            );
+        }
+        let auth = diagnose(&CloseContext {
+            code: 4004,
+            opened: true,
+            ..Default::default()
+        });
+        assert!(
+            auth[0]
+                .title
+                .contains("Discord gateway 4004 \"Authentication failed\""),
+            "{auth:#?}"
+        );
     }
 
     #[test]

@@ -11,13 +11,13 @@ pub fn CatalogueReference() -> impl IntoView {
     view! {
         <details class="card catalogue" data-testid="catalogue">
             <summary>"Close codes: the reference"</summary>
-            <label for="catalogue-search">"Search by code, name, cause or system"</label>
+            <label for="catalogue-search">"Search by code (any number), name, cause or system"</label>
             <input id="catalogue-search" data-testid="catalogue-search" type="search" bind:value=query />
             <p class="muted">
                 "Any code can be looked up: 1000-1015 are standard (1005, 1006 and 1015 are only reported, never sent), 1016-2999 reserved, 3000-3999 registered by libraries, 4000-4999 private to applications."
             </p>
             <ul class="catalogue-list">
-                <For each=entries key=|entry| entry.code let:entry>
+                <For each=entries key=|entry| (entry.system, entry.code) let:entry>
                     <CatalogueEntry entry=entry />
                 </For>
             </ul>
@@ -45,12 +45,29 @@ fn CatalogueEntry(
         Reconnect::No => "reconnect: no, it is final",
         Reconnect::Depends => "reconnect: depends on the application",
     };
-    let system = entry.system.map(|s| format!(" ({s})")).unwrap_or_default();
+    let system = entry
+        .system
+        .map(|s| format!(" ({})", s.name()))
+        .unwrap_or_default();
+    let known = entry
+        .known
+        .iter()
+        .map(|k| {
+            view! {
+                <li>{format!("If this is {}: \"{}\", {}", k.system.name(), k.name, k.meaning)}</li>
+            }
+        })
+        .collect_view();
     view! {
-        <li data-testid="catalogue-entry" data-code=entry.code>
+        <li
+            data-testid="catalogue-entry"
+            data-code=entry.code
+            data-system=entry.system.map(|s| s.name()).unwrap_or("standard")
+        >
             <strong>{entry.code} " " {entry.name.clone()}</strong> {system}
             <p>{entry.meaning.clone()}</p>
             <p class="muted">"Sent by " {sender} "; " {reconnect} ". " {entry.advice.clone()}</p>
+            {(!entry.known.is_empty()).then(|| view! { <ul class="known-meanings">{known}</ul> })}
         </li>
     }
 }
