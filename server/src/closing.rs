@@ -14,6 +14,8 @@ use crate::upgrade::Ws;
 
 /// How long the server waits for the client to answer its close frame.
 const CLOSE_REPLY_WAIT: Duration = Duration::from_secs(3);
+/// How long the server reads away the rest of a message over the limit.
+const LINGER_WAIT: Duration = Duration::from_secs(10);
 
 /// What one received item means.
 pub enum Ending {
@@ -43,8 +45,17 @@ impl Outcome {
                 code
             }
             Outcome::TooBig(limit) => {
-                let reason = format!("message over {limit} bytes");
-                close_and_drain(ws, 1009, &reason).await
+                let frame = CloseFrame {
+                    code: CloseCode::Size,
+                    reason: format!("message over {limit} bytes").into(),
+                };
+                let _ = ws.send(Message::Close(Some(frame))).await;
+                // The rest of the message is still coming: read it away until the
+                // client's close reply, so the connection ends cleanly with 1009.
+                let budget = (limit as u64).saturating_mul(16).max(64 << 20);
+                let ended = ws.get_mut().linger(budget, LINGER_WAIT).await;
+                tracing::debug!(?ended, "lingered after 1009");
+                Some(1009)
             }
             Outcome::Dropped => None,
         }

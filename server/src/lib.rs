@@ -13,6 +13,7 @@ mod closing;
 mod companion;
 pub mod config;
 mod echo;
+mod frame_guard;
 mod limits;
 mod metrics;
 mod page;

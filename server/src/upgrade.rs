@@ -21,11 +21,12 @@ use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig
 use tracing::Instrument;
 use wsdoctor_core::protocol::{HandshakeView, Header, SUBPROTOCOL};
 
+use crate::frame_guard::FrameGuard;
 use crate::state::AppState;
 use crate::{companion, echo};
 
-/// The upgraded connection every loop works on.
-pub type Ws = WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>;
+/// The upgraded connection every loop works on (its frames watched by a `FrameGuard`).
+pub type Ws = WebSocketStream<FrameGuard<TokioIo<hyper::upgrade::Upgraded>>>;
 
 /// Per-connection buffer sizes, set explicitly: tungstenite's defaults (128 KiB each way
 /// per connection) make idle connections expensive.
@@ -102,9 +103,8 @@ pub async fn handle(
             .max_write_buffer_size(max_message_bytes.saturating_mul(2).max(64 * 1024))
             .max_message_size(Some(max_message_bytes))
             .max_frame_size(Some(max_message_bytes));
-        let mut ws =
-            WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config))
-                .await;
+        let io = FrameGuard::new(TokioIo::new(upgraded), max_message_bytes);
+        let mut ws = WebSocketStream::from_raw_socket(io, Role::Server, Some(config)).await;
         let slot = match slot {
             Ok(slot) => slot,
             Err(refusal) => {

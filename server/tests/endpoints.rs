@@ -102,6 +102,57 @@ async fn ws_closes_with_1009_when_a_message_is_over_the_limit() {
     assert!(reason.contains("1024"), "{reason}");
 }
 
+/// After a close frame, the connection ends cleanly: no reset, no error.
+async fn ends_cleanly(ws: &mut Client) {
+    loop {
+        match next(ws).await {
+            None | Some(Err(tokio_tungstenite::tungstenite::Error::ConnectionClosed)) => return,
+            Some(Ok(_)) => continue,
+            Some(Err(err)) => panic!("the connection ended with an error, not cleanly: {err}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_4_mib_message_in_one_frame_gets_1009_and_a_clean_end_not_a_reset() {
+    let server = start(config("linger-one")).await;
+    for size in [4 << 20, 9 << 20] {
+        let mut ws = plain(server.addr()).await;
+        ws.send(Message::binary(vec![7u8; size]))
+            .await
+            .expect("the server reads the whole message away");
+        let (code, reason) = close_frame(&mut ws).await.expect("a close frame");
+        assert_eq!(code, 1009);
+        assert!(reason.contains("1048576"), "{reason}");
+        ends_cleanly(&mut ws).await;
+    }
+}
+
+#[tokio::test]
+async fn a_4_mib_message_in_fragments_gets_1009_and_a_clean_end_not_a_reset() {
+    use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
+    let server = start(config("linger-fragments")).await;
+    let mut ws = plain(server.addr()).await;
+    let piece = vec![b'y'; 64 * 1024];
+    let pieces = 64;
+    for i in 0..pieces {
+        let opcode = if i == 0 {
+            OpCode::Data(Data::Text)
+        } else {
+            OpCode::Data(Data::Continue)
+        };
+        let frame = Frame::message(piece.clone(), opcode, i == pieces - 1);
+        ws.feed(Message::Frame(frame))
+            .await
+            .expect("the server reads every fragment away");
+    }
+    ws.flush().await.expect("sent");
+    let (code, _) = close_frame(&mut ws).await.expect("a close frame");
+    assert_eq!(code, 1009);
+    ends_cleanly(&mut ws).await;
+}
+
 #[tokio::test]
 async fn a_big_message_on_one_connection_leaves_the_others_alone() {
     let mut config = config("isolation");
