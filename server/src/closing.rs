@@ -10,6 +10,7 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{Error, Message};
 
+use crate::state::AppState;
 use crate::upgrade::Ws;
 
 /// How long the server waits for the client to answer its close frame.
@@ -38,7 +39,7 @@ pub enum Outcome {
 
 impl Outcome {
     /// Finishes the connection and returns the close code to count (`None`: none).
-    pub async fn finish(self, ws: &mut Ws) -> Option<u16> {
+    pub async fn finish(self, ws: &mut Ws, state: &AppState) -> Option<u16> {
         match self {
             Outcome::ClientClosed(code, _) => {
                 drain(ws).await;
@@ -49,7 +50,14 @@ impl Outcome {
                     code: CloseCode::Size,
                     reason: format!("message over {limit} bytes").into(),
                 };
-                let _ = ws.send(Message::Close(Some(frame))).await;
+                let sent = tokio::time::timeout(
+                    state.config.send_timeout,
+                    ws.send(Message::Close(Some(frame))),
+                )
+                .await;
+                if sent.is_err() {
+                    return Some(1009);
+                }
                 // The rest of the message is still coming: read it away until the
                 // client's close reply, so the connection ends cleanly with 1009.
                 let budget = (limit as u64).saturating_mul(16).max(64 << 20);
@@ -79,15 +87,27 @@ pub fn classify(received: Option<Result<Message, Error>>, max_message_bytes: usi
     }
 }
 
-/// Sends a close frame with `code` and `reason`, then waits (briefly) for the client's
-/// reply. Returns `Some(code)`.
-pub async fn close_and_drain(ws: &mut Ws, code: u16, reason: &str) -> Option<u16> {
+/// Sends a close frame with `code` and `reason` (within the send timeout: a client that
+/// stopped reading does not hold the server), then waits briefly for the client's reply.
+/// Returns `Some(code)`.
+pub async fn close_and_drain(
+    ws: &mut Ws,
+    state: &AppState,
+    code: u16,
+    reason: &str,
+) -> Option<u16> {
     let frame = CloseFrame {
         code: CloseCode::from(code),
         reason: reason.into(),
     };
-    let _ = ws.send(Message::Close(Some(frame))).await;
-    drain(ws).await;
+    let sent = tokio::time::timeout(
+        state.config.send_timeout,
+        ws.send(Message::Close(Some(frame))),
+    )
+    .await;
+    if sent.is_ok() {
+        drain(ws).await;
+    }
     Some(code)
 }
 

@@ -8,10 +8,11 @@
 //! record, which the session keeps after the connection is gone.
 
 use std::collections::VecDeque;
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use futures_util::{SinkExt, StreamExt};
+use futures_util::StreamExt;
 use tokio::time::{Instant, Interval, MissedTickBehavior};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::frame::Frame;
@@ -23,6 +24,7 @@ use wsdoctor_core::protocol::{
 
 use crate::clock::epoch_ms;
 use crate::closing::{self, Ending, Outcome};
+use crate::sending;
 use crate::sessions::{ConnRecord, Joined, SharedRecord};
 use crate::state::AppState;
 use crate::upgrade::Ws;
@@ -57,6 +59,8 @@ enum Step {
 
 struct Companion<'a> {
     state: &'a AppState,
+    /// The client's address (for the bytes it may leave unread).
+    client: IpAddr,
     conn: u64,
     record: SharedRecord,
     session: Option<String>,
@@ -76,11 +80,17 @@ struct Companion<'a> {
 }
 
 /// Runs the protocol until the connection ends; returns the close code (`None`: none).
-pub async fn run(mut ws: Ws, state: &AppState, handshake: HandshakeView) -> Option<u16> {
+pub async fn run(
+    mut ws: Ws,
+    state: &AppState,
+    client: IpAddr,
+    handshake: HandshakeView,
+) -> Option<u16> {
     let conn = state.next_conn();
     let record = Arc::new(Mutex::new(ConnRecord::new(conn, epoch_ms())));
     let mut me = Companion {
         state,
+        client,
         conn,
         record,
         session: None,
@@ -136,7 +146,7 @@ pub async fn run(mut ws: Ws, state: &AppState, handshake: HandshakeView) -> Opti
                 }
             }
             Step::Close { code, reason } => {
-                let sent = closing::close_and_drain(&mut ws, code, &reason).await;
+                let sent = closing::close_and_drain(&mut ws, state, code, &reason).await;
                 break (sent, closed_by(ClosedBy::Server, sent, Some(reason)));
             }
             Step::Abort => {
@@ -202,7 +212,10 @@ impl Companion<'_> {
             message,
             Message::Text(_) | Message::Binary(_) | Message::Frame(_)
         );
-        if ws.send(message).await.is_err() {
+        if sending::send(ws, message, self.client, self.state)
+            .await
+            .is_err()
+        {
             return false;
         }
         lock(&self.record).sent(epoch_ms());
@@ -224,7 +237,7 @@ impl Companion<'_> {
             ),
             Outcome::Dropped => closed_by(ClosedBy::None, None, None),
         };
-        (outcome.finish(ws).await, close)
+        (outcome.finish(ws, self.state).await, close)
     }
 
     fn on_message(&mut self, message: Message) -> Step {

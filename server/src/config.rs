@@ -4,7 +4,7 @@
 //! Each limit has a safe default for a self-hosted tool; `docs/deploy.md` says which to
 //! tighten for a public deployment.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -20,6 +20,14 @@ Usage: wsdoctor-server [FLAGS]
   --max-sessions N              diagnostic sessions kept; the oldest go first (default 10000)
   --session-keep-secs N         how long a session's view outlives its last connection (default 900)
   --handshake-timeout-ms N      time allowed to finish the WebSocket upgrade (default 10000)
+  --send-timeout-ms N           a client that takes longer to take one message is not reading:
+                                it is dropped (default 10000)
+  --max-queued-bytes-per-client N  bytes waiting for one client address to read them, in all
+                                its connections; beyond, the sending connection is dropped
+                                (default 16777216)
+  --trusted-proxy IP            a proxy in front of the server (repeatable): for connections
+                                from it, the client is the rightmost X-Forwarded-For address
+                                that is not itself trusted (default: none, the peer is the client)
   --allow-origin ORIGIN         accept WebSockets only from this Origin (repeatable; default: any)
   --metrics on|off|HOST:PORT    /metrics beside the page (on, default), nowhere, or on its own address
   --restart-code CODE           close code sent to every client on shutdown (default 1001; 1012 for restart drills)
@@ -56,6 +64,12 @@ pub struct Config {
     pub session_keep: Duration,
     /// Time allowed for the WebSocket upgrade to complete.
     pub handshake_timeout: Duration,
+    /// How long one message may take to be taken by the client before it is dropped.
+    pub send_timeout: Duration,
+    /// Bytes waiting for one client address to read them, across its connections.
+    pub max_queued_bytes_per_client: usize,
+    /// Proxies in front of the server, whose X-Forwarded-For names the client.
+    pub trusted_proxies: Vec<IpAddr>,
     /// Origins allowed to open WebSockets; empty: any.
     pub allow_origins: Vec<String>,
     /// Where `/metrics` is served.
@@ -75,6 +89,9 @@ impl Default for Config {
             max_sessions: 10_000,
             session_keep: Duration::from_secs(15 * 60),
             handshake_timeout: Duration::from_secs(10),
+            send_timeout: Duration::from_secs(10),
+            max_queued_bytes_per_client: 16 * 1024 * 1024,
+            trusted_proxies: Vec::new(),
             allow_origins: Vec::new(),
             metrics: MetricsAt::Main,
             shutdown_code: 1001,
@@ -148,6 +165,21 @@ impl Config {
                     config.handshake_timeout =
                         Duration::from_millis(positive(&name, &value()?)? as u64)
                 }
+                "--send-timeout-ms" => {
+                    config.send_timeout = Duration::from_millis(positive(&name, &value()?)? as u64)
+                }
+                "--max-queued-bytes-per-client" => {
+                    config.max_queued_bytes_per_client = positive(&name, &value()?)?
+                }
+                "--trusted-proxy" => {
+                    let text = value()?;
+                    let ip = text.parse().map_err(|_| {
+                        ConfigError(format!(
+                            "--trusted-proxy {text:?} is not an IP address, e.g. 127.0.0.1"
+                        ))
+                    })?;
+                    config.trusted_proxies.push(ip);
+                }
                 "--allow-origin" => config.allow_origins.push(value()?),
                 "--metrics" => {
                     config.metrics = match value()?.as_str() {
@@ -213,9 +245,17 @@ mod tests {
             "--allow-origin=https://b.example",
             "--metrics=127.0.0.1:9100",
             "--restart-code=1012",
+            "--send-timeout-ms=2500",
+            "--max-queued-bytes-per-client=4096",
+            "--trusted-proxy=127.0.0.1",
+            "--trusted-proxy=::1",
         ])
         .unwrap()
         .unwrap();
+        assert_eq!(config.send_timeout, Duration::from_millis(2500));
+        assert_eq!(config.max_queued_bytes_per_client, 4096);
+        assert_eq!(config.trusted_proxies.len(), 2);
+        assert!(parse(&["--trusted-proxy", "nginx"]).is_err());
         assert_eq!(config.max_connections, 5);
         assert_eq!(config.max_connections_per_client, 2);
         assert_eq!(config.max_sessions, 3);

@@ -203,6 +203,19 @@ impl<S: AsyncRead + Unpin> AsyncRead for FrameGuard<S> {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
+        if this.broken && this.frames.payload_left > 0 {
+            // Still inside the breaking frame: hand over at most the rest of it.
+            let wanted = this.frames.payload_left.min(buf.remaining() as u64) as usize;
+            let mut scratch = vec![0u8; wanted.min(16 * 1024)];
+            let mut limited = ReadBuf::new(&mut scratch);
+            let polled = Pin::new(&mut this.inner).poll_read(cx, &mut limited);
+            if let Poll::Ready(Ok(())) = polled {
+                let got = limited.filled();
+                this.frames.payload_left -= got.len() as u64;
+                buf.put_slice(got);
+            }
+            return polled;
+        }
         if this.broken {
             // tungstenite asked for more after the breaking frame: it did not stop there
             // after all, so the stream goes on as it came.
@@ -313,6 +326,56 @@ mod tests {
         }
         // Its header is in; the rest of that fragment is all that may still follow.
         assert_eq!(taken as u64 + frames.payload_left, end as u64);
+    }
+
+    /// A reader that hands over at most `chunk` bytes per read, as a network does.
+    struct Trickle {
+        bytes: Vec<u8>,
+        at: usize,
+        chunk: usize,
+    }
+
+    impl AsyncRead for Trickle {
+        fn poll_read(
+            self: Pin<&mut Self>,
+            _cx: &mut Context<'_>,
+            buf: &mut ReadBuf<'_>,
+        ) -> Poll<io::Result<()>> {
+            let this = self.get_mut();
+            let n = this.chunk.min(buf.remaining()).min(this.bytes.len() - this.at);
+            buf.put_slice(&this.bytes[this.at..this.at + n]);
+            this.at += n;
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    #[tokio::test]
+    async fn a_breaking_fragment_read_in_pieces_is_handed_over_to_its_end_and_no_further() {
+        let mut wire = frame(0x1, false, 600);
+        let second = frame(0x0, false, 600);
+        let end = wire.len() + second.len();
+        wire.extend(second);
+        wire.extend(frame(0x0, true, 600));
+        wire.extend(frame(0x8, true, 2));
+        let trickle = Trickle {
+            bytes: wire,
+            at: 0,
+            chunk: 100,
+        };
+        let mut guard = FrameGuard::new(trickle, 1000);
+        // tungstenite reads the breaking fragment to its end (it checks the size then).
+        let mut handed = 0;
+        let mut chunk = [0u8; 4096];
+        while handed < end {
+            let n = guard.read(&mut chunk).await.unwrap();
+            assert!(n > 0);
+            handed += n;
+        }
+        assert_eq!(handed, end, "not a byte of the next frame");
+        assert_eq!(
+            guard.linger(1 << 20, Duration::from_secs(1)).await,
+            Linger::CloseReceived
+        );
     }
 
     #[tokio::test]

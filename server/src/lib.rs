@@ -8,6 +8,7 @@
 //! 1012 for restart drills) before the process exits.
 
 mod accept;
+mod client_address;
 mod clock;
 mod closing;
 mod companion;
@@ -18,6 +19,7 @@ mod limits;
 mod metrics;
 mod page;
 mod routes;
+mod sending;
 mod sessions;
 mod state;
 mod upgrade;

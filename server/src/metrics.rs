@@ -16,6 +16,7 @@ const PING_RTT: &str = "wsdoctor_ping_rtt_seconds";
 const RECONNECTS: &str = "wsdoctor_reconnects_total";
 const MESSAGES: &str = "wsdoctor_messages_total";
 const REFUSED: &str = "wsdoctor_connections_refused_total";
+const DROPPED: &str = "wsdoctor_clients_dropped_total";
 
 /// Round-trip buckets, in seconds: loopback to a slow mobile path.
 const RTT_BUCKETS: &[f64] = &[
@@ -61,6 +62,11 @@ impl Metrics {
             None,
             "Connections closed at once with 1013, by limit.",
         );
+        describe(
+            DROPPED,
+            None,
+            "Connections dropped because the client stopped reading (not_reading: a message not taken in time; queued_bytes: too many bytes waiting for its address).",
+        );
         recorder.describe_gauge(ACTIVE.into(), None, "Open WebSocket connections.".into());
         recorder.describe_histogram(
             PING_RTT.into(),
@@ -90,10 +96,11 @@ impl Metrics {
         self.active.increment(1.0);
     }
 
-    /// A connection ended with `code` (`None`: no close frame).
+    /// A connection ended with `code` (`None`: no close frame). Codes a client chooses
+    /// freely are counted by range, so they cannot make a series each.
     pub fn connection_closed(&self, code: Option<u16>) {
         self.active.decrement(1.0);
-        let code = code.map_or_else(|| "none".to_string(), |c| c.to_string());
+        let code = code_label(code);
         self.recorder
             .register_counter(
                 &Key::from_parts(DISCONNECTS, vec![Label::new("code", code)]),
@@ -107,6 +114,16 @@ impl Metrics {
         self.recorder
             .register_counter(
                 &Key::from_parts(REFUSED, vec![Label::new("limit", limit)]),
+                &METADATA,
+            )
+            .increment(1);
+    }
+
+    /// A connection was dropped because its client stopped reading.
+    pub fn client_dropped(&self, reason: &'static str) {
+        self.recorder
+            .register_counter(
+                &Key::from_parts(DROPPED, vec![Label::new("reason", reason)]),
                 &METADATA,
             )
             .increment(1);
@@ -139,6 +156,17 @@ impl Metrics {
     }
 }
 
+/// The `code` label: each standard code by itself, the others by range.
+fn code_label(code: Option<u16>) -> String {
+    match code {
+        None => "none".into(),
+        Some(code @ 1000..=1015) => code.to_string(),
+        Some(3000..=3999) => "3000-3999".into(),
+        Some(4000..=4999) => "4000-4999".into(),
+        Some(_) => "other".into(),
+    }
+}
+
 impl Default for Metrics {
     fn default() -> Self {
         Metrics::new()
@@ -166,6 +194,31 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("wsdoctor_connections_active 0"), "{text}");
+    }
+
+    #[test]
+    fn codes_a_client_chooses_are_counted_by_range_not_one_series_each() {
+        let metrics = Metrics::new();
+        for code in 4000..4300 {
+            metrics.connection_opened();
+            metrics.connection_closed(Some(code));
+        }
+        metrics.connection_opened();
+        metrics.connection_closed(Some(3001));
+        metrics.connection_opened();
+        metrics.connection_closed(Some(1009));
+        let text = metrics.render();
+        assert!(
+            text.contains("wsdoctor_disconnects_total{code=\"4000-4999\"} 300"),
+            "{text}"
+        );
+        assert!(text.contains("{code=\"3000-3999\"} 1"), "{text}");
+        assert!(text.contains("{code=\"1009\"} 1"), "{text}");
+        let series = text
+            .lines()
+            .filter(|l| l.starts_with("wsdoctor_disconnects_total{"))
+            .count();
+        assert_eq!(series, 3, "{text}");
     }
 
     #[test]

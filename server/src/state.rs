@@ -8,6 +8,7 @@ use tokio::sync::watch;
 use crate::config::Config;
 use crate::limits::ConnectionSlots;
 use crate::metrics::Metrics;
+use crate::sending::Queued;
 use crate::sessions::Sessions;
 
 /// The server's shared state; cheap to clone.
@@ -21,6 +22,8 @@ pub struct AppState {
     pub sessions: Arc<Sessions>,
     /// Prometheus metrics.
     pub metrics: Arc<Metrics>,
+    /// Bytes waiting for each client address to read them.
+    pub queued: Arc<Queued>,
     /// Becomes `Some(code)` when the server stops: every connection closes with `code`.
     pub shutdown: watch::Receiver<Option<u16>>,
     next_conn: Arc<AtomicU64>,
@@ -34,6 +37,7 @@ impl AppState {
             slots: ConnectionSlots::new(config.max_connections, config.max_connections_per_client),
             sessions: Arc::new(Sessions::new(config.max_sessions, config.session_keep)),
             metrics: Arc::new(Metrics::new()),
+            queued: Queued::new(config.max_queued_bytes_per_client),
             config: Arc::new(config),
             shutdown,
             next_conn: Arc::new(AtomicU64::new(1)),

@@ -6,7 +6,7 @@
 //! connection limits, chooses the mode by subprotocol (`wsdoctor.v1`: the companion
 //! protocol; none: plain echo), answers 101, and hands the stream to its loop.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
@@ -21,6 +21,7 @@ use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig
 use tracing::Instrument;
 use wsdoctor_core::protocol::{HandshakeView, Header, SUBPROTOCOL};
 
+use crate::client_address::client_address;
 use crate::frame_guard::FrameGuard;
 use crate::state::AppState;
 use crate::{companion, echo};
@@ -80,17 +81,18 @@ pub async fn handle(
     } else {
         Mode::Echo
     };
-    let handshake = handshake_view(peer, headers);
+    let client = client_address(peer, headers, &state.config.trusted_proxies);
+    let handshake = handshake_view(peer, client, headers);
     let Some(on_upgrade) = request.extensions_mut().remove::<OnUpgrade>() else {
         return refuse(
             StatusCode::UPGRADE_REQUIRED,
             "this connection cannot be upgraded (HTTP/2 or a proxy that does not pass Upgrade)",
         );
     };
-    let slot = state.slots.acquire(peer.ip());
+    let slot = state.slots.acquire(client);
     let max_message_bytes = state.config.max_message_bytes;
     let handshake_timeout = state.config.handshake_timeout;
-    let span = tracing::debug_span!("ws", %peer, ?mode);
+    let span = tracing::debug_span!("ws", %peer, %client, ?mode);
     let connection = async move {
         let upgraded = match tokio::time::timeout(handshake_timeout, on_upgrade).await {
             Ok(Ok(upgraded)) => upgraded,
@@ -114,15 +116,16 @@ pub async fn handle(
                     code: CloseCode::Again,
                     reason: refusal.reason().into(),
                 };
-                let _ = ws.close(Some(frame)).await;
+                let _ =
+                    tokio::time::timeout(state.config.send_timeout, ws.close(Some(frame))).await;
                 return;
             }
         };
         state.metrics.connection_opened();
         tracing::debug!("opened");
         let code = match mode {
-            Mode::Echo => echo::run(ws, &state).await,
-            Mode::Companion => companion::run(ws, &state, handshake).await,
+            Mode::Echo => echo::run(ws, &state, client).await,
+            Mode::Companion => companion::run(ws, &state, client, handshake).await,
         };
         tracing::debug!(?code, "closed");
         state.metrics.connection_closed(code);
@@ -210,7 +213,9 @@ fn offered_protocols(headers: &HeaderMap) -> impl Iterator<Item = &str> {
 }
 
 /// What the server saw of the upgrade request, for `welcome`.
-fn handshake_view(peer: SocketAddr, headers: &HeaderMap) -> HandshakeView {
+/// `client_addr` is the client as resolved through trusted proxies; when it differs
+/// from the TCP peer, both are given.
+fn handshake_view(peer: SocketAddr, client: IpAddr, headers: &HeaderMap) -> HandshakeView {
     let text = |name: header::HeaderName| {
         headers
             .get(name)
@@ -235,7 +240,11 @@ fn handshake_view(peer: SocketAddr, headers: &HeaderMap) -> HandshakeView {
         })
         .collect();
     HandshakeView {
-        client_addr: peer.to_string(),
+        client_addr: if client == peer.ip() {
+            peer.to_string()
+        } else {
+            format!("{client} (via {peer})")
+        },
         origin: text(header::ORIGIN),
         user_agent: text(header::USER_AGENT),
         extensions_offered,

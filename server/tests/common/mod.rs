@@ -57,7 +57,18 @@ pub async fn http_get(addr: SocketAddr, path: &str) -> String {
 
 /// A plain WebSocket client (no subprotocol: the echo).
 pub async fn plain(addr: SocketAddr) -> Client {
-    let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws"))
+    plain_with(addr, &[]).await
+}
+
+/// A plain WebSocket client with extra request headers.
+pub async fn plain_with(addr: SocketAddr, headers: &[(&'static str, &str)]) -> Client {
+    let mut request = format!("ws://{addr}/ws").into_client_request().unwrap();
+    for (name, value) in headers {
+        request
+            .headers_mut()
+            .append(*name, HeaderValue::from_str(value).unwrap());
+    }
+    let (ws, _) = tokio_tungstenite::connect_async(request)
         .await
         .expect("connect");
     ws
