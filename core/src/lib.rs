@@ -13,6 +13,7 @@ pub mod diagnosis;
 pub mod duration;
 pub mod event_log;
 pub mod hex;
+pub mod history_view;
 pub mod idle;
 pub mod live_metrics;
 pub mod page_marks;

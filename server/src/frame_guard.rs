@@ -342,7 +342,10 @@ mod tests {
             buf: &mut ReadBuf<'_>,
         ) -> Poll<io::Result<()>> {
             let this = self.get_mut();
-            let n = this.chunk.min(buf.remaining()).min(this.bytes.len() - this.at);
+            let n = this
+                .chunk
+                .min(buf.remaining())
+                .min(this.bytes.len() - this.at);
             buf.put_slice(&this.bytes[this.at..this.at + n]);
             this.at += n;
             Poll::Ready(Ok(()))

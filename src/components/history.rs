@@ -1,9 +1,12 @@
 //! The reconnection history: a timeline of connection segments, labelled by close code,
 //! with the waits between them, the spans when the page was hidden shaded and the page's
-//! other moments (offline, frozen, slept, reloaded) marked; and a table of every attempt.
+//! other moments (offline, frozen, slept, reloaded) marked; and a table of the attempts.
+//! What is drawn is bounded (core's `history_view`): the newest segments one by one and
+//! the earlier ones summed up, the table a page at a time.
 
 use leptos::prelude::*;
 use wsdoctor_core::close_code;
+use wsdoctor_core::history_view::{self, Earlier, TIMELINE_SEGMENTS};
 use wsdoctor_core::page_marks::PageMarks;
 use wsdoctor_core::supervisor::Attempt;
 
@@ -19,11 +22,14 @@ pub fn ReconnectHistory() -> impl IntoView {
     let console = expect_context::<Console>();
     let history = console.history();
     let marks = console.page_marks();
+    // The table's page (0: the newest), kept while new attempts arrive.
+    let page = RwSignal::new(0usize);
     view! {
         <section class="card history" aria-labelledby="history-heading" data-testid="history">
             <h2 id="history-heading">"Reconnection history"</h2>
             {move || {
                 let attempts = history.get();
+                page.track();
                 if attempts.is_empty() {
                     view! { <p class="muted">"No connection yet."</p> }.into_any()
                 } else {
@@ -32,7 +38,7 @@ pub fn ReconnectHistory() -> impl IntoView {
                         <p class="muted legend">
                             "Bars: connections, labelled with their close code. Shaded: the page was hidden. Ticks: offline, online, frozen, slept, reloaded (hover or focus for details)."
                         </p>
-                        <AttemptTable attempts=attempts />
+                        <AttemptTable attempts=attempts page=page />
                     }
                         .into_any()
                 }
@@ -76,6 +82,7 @@ fn Timeline(
     /// The page's hidden spans and marks.
     marks: PageMarks,
 ) -> impl IntoView {
+    let (earlier, newest) = history_view::timeline(&attempts);
     let start = attempts.first().map_or(0.0, |a| a.started);
     let end = attempts
         .iter()
@@ -97,7 +104,8 @@ fn Timeline(
         end
     };
     let x = move |t: f64| (t - start) / (end - start) * WIDTH;
-    let segments = attempts
+    let summary = earlier.map(|earlier| earlier_segment(&earlier, x(earlier.from), x(earlier.to)));
+    let segments = newest
         .iter()
         .map(|a| {
             let from = x(a.opened.unwrap_or(a.started));
@@ -123,9 +131,12 @@ fn Timeline(
         })
         .collect_view();
     let in_range = move |t: f64| t >= start && t <= end;
-    let hidden = marks
+    let spans: Vec<_> = marks
         .hidden()
         .filter(|span| span.to.unwrap_or(end) >= start && span.from <= end)
+        .collect();
+    let hidden = spans[spans.len().saturating_sub(TIMELINE_SEGMENTS)..]
+        .iter()
         .map(|span| {
             let from = x(span.from.max(start));
             let to = x(span.to.unwrap_or(end).min(end)).max(from + 2.0);
@@ -141,9 +152,9 @@ fn Timeline(
             }
         })
         .collect_view();
-    let ticks = marks
-        .marks()
-        .filter(|mark| in_range(mark.at))
+    let shown: Vec<_> = marks.marks().filter(|mark| in_range(mark.at)).collect();
+    let ticks = shown[shown.len().saturating_sub(TIMELINE_SEGMENTS)..]
+        .iter()
         .map(|mark| {
             let at = x(mark.at);
             view! {
@@ -165,6 +176,7 @@ fn Timeline(
         >
             {hidden}
             <line x1=0.0 y1=17.0 x2=WIDTH y2=17.0 class="wait-line" />
+            {summary}
             {segments}
             {ticks}
         </svg>
@@ -172,14 +184,44 @@ fn Timeline(
     }
 }
 
-/// One row per attempt.
+/// The attempts before the newest, as one bar with their count and close codes.
+fn earlier_segment(earlier: &Earlier, from: f64, to: f64) -> impl IntoView + use<> {
+    let codes = earlier
+        .codes
+        .iter()
+        .map(|(code, count)| {
+            format!(
+                "{} ×{count}",
+                code.map_or_else(|| "no close".to_string(), |c| c.to_string())
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    view! {
+        <g data-testid="timeline-earlier" data-count=earlier.count>
+            <title>{format!("{} earlier connections: {codes}", earlier.count)}</title>
+            <rect x=from y=8.0 width=(to - from).max(2.0) height=18.0 class="seg-earlier" />
+            <text x=from + 2.0 y=40.0 class="seg-label">{format!("{} earlier", earlier.count)}</text>
+        </g>
+    }
+}
+
+/// The attempts, a page at a time (newest first among pages), with Newer and Older.
 #[component]
 fn AttemptTable(
     /// The attempts to list.
     attempts: Vec<Attempt>,
+    /// The page shown (0: the newest).
+    page: RwSignal<usize>,
 ) -> impl IntoView {
-    let rows = attempts
-        .into_iter()
+    let total = attempts.len();
+    let pages = history_view::pages(total);
+    let shown = page.get_untracked().min(pages - 1);
+    let range = history_view::page(total, shown);
+    let (newest_shown, oldest_shown) = (shown == 0, shown + 1 >= pages);
+    let caption = format!("Attempts {} to {} of {total}", range.start + 1, range.end);
+    let rows = attempts[range]
+        .iter()
         .map(|a| {
             let latency = a.opened.map_or_else(
                 || "never opened".into(),
@@ -211,8 +253,28 @@ fn AttemptTable(
         })
         .collect_view();
     view! {
+        <div class="row table-pages">
+            <button
+                type="button"
+                data-testid="attempts-newer"
+                disabled=newest_shown
+                on:click=move |_| page.update(|p| *p = p.saturating_sub(1))
+            >
+                "Newer"
+            </button>
+            <span data-testid="attempts-caption" aria-live="polite">{caption.clone()}</span>
+            <button
+                type="button"
+                data-testid="attempts-older"
+                disabled=oldest_shown
+                on:click=move |_| page.update(|p| *p = (*p + 1).min(pages - 1))
+            >
+                "Older"
+            </button>
+        </div>
         <div class="table-scroll">
             <table data-testid="attempts">
+                <caption class="visually-hidden">{caption}</caption>
                 <thead>
                     <tr>
                         <th scope="col">"Connection"</th>

@@ -106,6 +106,78 @@ async fn disconnect_bars_are_drawn_in_proportion_to_their_counts() {
 }
 
 #[tokio::test]
+async fn a_history_of_500_connections_draws_a_bounded_page_and_pages_through_the_rest() {
+    use wsdoctor_core::event_log::ConnId;
+    use wsdoctor_core::saved::{SAVED_VERSION, SavedConsole};
+    use wsdoctor_core::supervisor::{Attempt, MAX_HISTORY};
+    let server = Server::start();
+    let browser = Browser::start().await;
+    // What 500 reconnect cycles leave in local storage, stored from another page of the
+    // same origin (the console saves its own state when it is left).
+    let history: Vec<Attempt> = (0..MAX_HISTORY)
+        .map(|i| Attempt {
+            conn: ConnId(i as u32 + 1),
+            started: i as f64 * 1_000.0,
+            opened: Some(i as f64 * 1_000.0 + 20.0),
+            ended: Some(i as f64 * 1_000.0 + 700.0),
+            code: Some(if i % 2 == 0 { 1006 } else { 1001 }),
+            reason: String::new(),
+            next_delay_ms: Some(300),
+        })
+        .collect();
+    let saved = SavedConsole {
+        version: SAVED_VERSION,
+        saved_wall_ms: 0.0,
+        saved_at: 600_000.0,
+        settings: Default::default(),
+        history,
+        page: Default::default(),
+        log: Vec::new(),
+    };
+    browser.goto(&format!("{}healthz", server.page_url())).await;
+    browser
+        .client()
+        .execute(
+            "localStorage.setItem('wsdoctor.console', arguments[0]);",
+            vec![serde_json::Value::String(saved.to_json())],
+        )
+        .await
+        .expect("store the history");
+    let page = ConsolePage::open(&browser, &server.page_url()).await;
+    assert_eq!(page.attempt_rows().await, 20, "one page of the table");
+    assert_eq!(page.timeline_codes().await.len(), 60, "the newest segments");
+    let nodes = browser
+        .client()
+        .execute(
+            "return document.querySelector('[data-testid=history]').getElementsByTagName('*').length;",
+            vec![],
+        )
+        .await
+        .expect("count nodes");
+    let nodes = nodes.as_u64().unwrap_or(u64::MAX);
+    assert!(
+        nodes < 700,
+        "the history draws {nodes} nodes for 500 attempts"
+    );
+    let caption = page.wait_for_text("attempts-caption").await;
+    assert_eq!(caption, "Attempts 481 to 500 of 500");
+    browser
+        .client()
+        .find(fantoccini::Locator::Css("[data-testid='attempts-older']"))
+        .await
+        .expect("an Older button")
+        .click()
+        .await
+        .expect("press Older");
+    eventually("the older page", || async {
+        (page.wait_for_text("attempts-caption").await == "Attempts 461 to 480 of 500").then_some(())
+    })
+    .await;
+    assert_eq!(page.attempt_rows().await, 20);
+    browser.close().await;
+}
+
+#[tokio::test]
 async fn bad_settings_are_refused_with_the_field_named_and_nothing_changes() {
     let server = Server::start();
     let browser = Browser::start().await;
