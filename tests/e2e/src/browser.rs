@@ -189,9 +189,20 @@ impl Browser {
 
     /// Ends the session politely (Chromium quits); the drop kills whatever is left.
     /// First it reads the browser's console, and fails the test if the page broke its
-    /// own Content-Security-Policy.
+    /// own Content-Security-Policy or panicked (a Rust panic in wasm reads "panicked at",
+    /// then "RuntimeError: unreachable").
     pub async fn close(self) {
-        let violations = self.csp_violations().await;
+        let violations: Vec<String> = self
+            .console_log()
+            .await
+            .into_iter()
+            .filter(|(_, message)| {
+                message.contains("Content Security Policy")
+                    || message.contains("panicked at")
+                    || message.contains("RuntimeError: unreachable")
+            })
+            .map(|(level, message)| format!("{level}: {message}"))
+            .collect();
         let Browser {
             client,
             _driver,
@@ -200,7 +211,7 @@ impl Browser {
         let _ = client.close().await;
         assert!(
             violations.is_empty(),
-            "the page broke its Content-Security-Policy:\n{}",
+            "the page broke its Content-Security-Policy or panicked:\n{}",
             violations.join("\n")
         );
     }

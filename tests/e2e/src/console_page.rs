@@ -280,6 +280,17 @@ impl<'a> ConsolePage<'a> {
         self.text("connection-status").await
     }
 
+    /// The status's stable name now (`open`, `closed`, ...).
+    pub async fn status_name(&self) -> String {
+        self.element("connection-status")
+            .await
+            .attr("data-status")
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+    }
+
     /// Waits until the status's stable name (`open`, `closed`, ...) is `wanted`.
     pub async fn wait_for_status(&self, wanted: &str) {
         let deadline = Instant::now() + PATIENCE;
@@ -305,25 +316,30 @@ impl<'a> ConsolePage<'a> {
         }
     }
 
-    /// Every line of the event log, oldest first.
+    /// Every line of the event log, oldest first (read in one script: a long log costs
+    /// one round trip, not two per line).
     pub async fn log(&self) -> Vec<LogLine> {
-        let mut lines = Vec::new();
-        let entries = self
+        let lines = self
             .client
-            .find_all(Locator::Css(&by_id("log-entry")))
+            .execute(
+                "return Array.from(document.querySelectorAll(\"[data-testid='log-entry']\"))\
+                 .map(e => [e.getAttribute('data-kind') || '', e.innerText]);",
+                vec![],
+            )
             .await
             .expect("read the log");
-        for entry in entries {
-            let kind = entry
-                .attr("data-kind")
-                .await
-                .ok()
-                .flatten()
-                .unwrap_or_default();
-            let text = entry.text().await.unwrap_or_default();
-            lines.push(LogLine { kind, text });
-        }
         lines
+            .as_array()
+            .map(|lines| {
+                lines
+                    .iter()
+                    .map(|line| LogLine {
+                        kind: line[0].as_str().unwrap_or_default().to_string(),
+                        text: line[1].as_str().unwrap_or_default().trim().to_string(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// Waits for a log line of `kind` whose text contains `needle`, and returns it.

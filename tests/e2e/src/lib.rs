@@ -13,6 +13,7 @@
 pub mod browser;
 pub mod console_page;
 pub mod flood;
+pub mod hostile;
 pub mod loopback;
 pub mod mimic;
 pub mod nginx;
