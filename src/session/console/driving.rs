@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use wsdoctor_core::Millis;
 use wsdoctor_core::event_log::{ConnId, LogEvent, MessageSummary};
 use wsdoctor_core::supervisor::{Command, Input, TimerId};
+use wsdoctor_core::target::mask_secrets_in_text;
 
 use super::{Console, ConsoleTimer, Payload, SocketFacts};
 use crate::browser::clock;
@@ -222,6 +223,9 @@ impl Console {
                         was_clean,
                     },
                 );
+                // The log keeps the reason as sent (masked when shown); the explanation
+                // and the history show it with any URL's secrets masked.
+                let reason = mask_secrets_in_text(&reason);
                 self.explain(conn, now, code, &reason, was_clean);
                 // This socket is running this callback: keep it until the next event.
                 let _ = self.runtime.try_update_value(|rt| {
