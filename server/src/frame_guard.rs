@@ -62,25 +62,34 @@ struct Frames {
 }
 
 impl Frames {
+    /// Goes through `bytes` from `at`: the rest of the current frame's payload, then a
+    /// header; returns that header (opcode, FIN, payload length) once it is complete,
+    /// with `at` just after it and its payload in `payload_left`.
+    fn next_header(&mut self, bytes: &[u8], at: &mut usize) -> Option<(u8, bool, u64)> {
+        while *at < bytes.len() {
+            if self.payload_left > 0 {
+                let n = self.payload_left.min((bytes.len() - *at) as u64) as usize;
+                self.payload_left -= n as u64;
+                *at += n;
+                continue;
+            }
+            self.header.bytes.push(bytes[*at]);
+            *at += 1;
+            if self.header.bytes.len() == self.header.wanted() {
+                let header = self.header.parse();
+                self.header.bytes.clear();
+                self.payload_left = header.2;
+                return Some(header);
+            }
+        }
+        None
+    }
+
     /// Takes `bytes` (all of them, or up to the end of a frame that breaks `max`);
     /// returns how many were taken and whether the last one taken ends such a frame.
     fn take(&mut self, bytes: &[u8], max: u64) -> (usize, bool) {
         let mut taken = 0;
-        while taken < bytes.len() {
-            if self.payload_left > 0 {
-                let n = (self.payload_left.min((bytes.len() - taken) as u64)) as usize;
-                self.payload_left -= n as u64;
-                taken += n;
-                continue;
-            }
-            self.header.bytes.push(bytes[taken]);
-            taken += 1;
-            if self.header.bytes.len() < self.header.wanted() {
-                continue;
-            }
-            let (opcode, fin, length) = self.header.parse();
-            self.header.bytes.clear();
-            self.payload_left = length;
+        while let Some((opcode, fin, length)) = self.next_header(bytes, &mut taken) {
             let breaks = match opcode {
                 0x1 | 0x2 => {
                     self.message_bytes = length;
@@ -145,8 +154,7 @@ impl<S: AsyncRead + Unpin> FrameGuard<S> {
     /// After a message over the limit (and the server's close frame): reads and
     /// discards until the client's close frame arrives, at most `max_bytes` and `within`.
     pub async fn linger(&mut self, max_bytes: u64, within: Duration) -> Linger {
-        let budget = max_bytes;
-        tokio::time::timeout(within, self.read_until_close(budget))
+        tokio::time::timeout(within, self.read_until_close(max_bytes))
             .await
             .unwrap_or(Linger::GaveUp)
     }
@@ -161,25 +169,10 @@ impl<S: AsyncRead + Unpin> FrameGuard<S> {
         };
         loop {
             let mut at = 0;
-            while at < pending.len() {
-                let before = frames.payload_left;
-                if before > 0 {
-                    let n = before.min((pending.len() - at) as u64) as usize;
-                    frames.payload_left -= n as u64;
-                    at += n;
-                    continue;
-                }
-                frames.header.bytes.push(pending[at]);
-                at += 1;
-                if frames.header.bytes.len() < frames.header.wanted() {
-                    continue;
-                }
-                let (opcode, _, length) = frames.header.parse();
-                frames.header.bytes.clear();
+            while let Some((opcode, _, _)) = frames.next_header(&pending, &mut at) {
                 if opcode == 0x8 {
                     return Linger::CloseReceived;
                 }
-                frames.payload_left = length;
             }
             pending.clear();
             if read >= budget {
