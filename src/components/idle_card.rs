@@ -169,7 +169,7 @@ fn ProbeTimeline(view: ReadSignal<IdleView>) -> impl IntoView {
                 .iter()
                 .map(|p| {
                     // Drawn through the CSSOM (`style:width`), which the page's CSP allows;
-                    // an inline `style=` attribute would be blocked and draw full width.
+                    // an inline style attribute would be blocked and draw full width.
                     let width = (p.alive_for_ms.unwrap_or(0) as f64 / span * 100.0).min(100.0);
                     let class = if p.closed_after_ms.is_some() || (!p.opened && !p.running) {
                         "bar-fill probe-cut"

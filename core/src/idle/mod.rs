@@ -31,7 +31,7 @@ mod verdict;
 pub use probe::{Directions, ProbeKind};
 pub use result::{CompanionOffer, CutBy, IdleResult, ProbeResult};
 pub use snippets::{Snippet, snippets};
-pub use traffic::{Fate, TrafficThatCounts};
+pub use traffic::TrafficThatCounts;
 pub use verdict::{Verdict, verdict};
 
 use serde::{Deserialize, Serialize};

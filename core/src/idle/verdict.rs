@@ -24,7 +24,7 @@ pub struct Verdict {
 
 /// The idle timeout as the headline says it: between the silent probe's last traffic
 /// and its open, rounded to a whole second when one lies in that span.
-pub fn timeout_words(result: &IdleResult) -> Option<String> {
+fn timeout_words(result: &IdleResult) -> Option<String> {
     let low = result.idle_timeout_ms?;
     Some(seconds_between(
         low,

@@ -176,24 +176,11 @@ impl Browser {
             .unwrap_or_default()
     }
 
-    /// The Content-Security-Policy violations in the browser's console since the last
-    /// read: an inline style or script the page's policy blocked.
-    pub async fn csp_violations(&self) -> Vec<String> {
+    /// What in the browser's console since the last read means the page failed: a
+    /// Content-Security-Policy violation (an inline style or script the page's policy
+    /// blocked), or a Rust panic in wasm ("panicked at", then "RuntimeError: unreachable").
+    pub async fn page_failures(&self) -> Vec<String> {
         self.console_log()
-            .await
-            .into_iter()
-            .filter(|(_, message)| message.contains("Content Security Policy"))
-            .map(|(level, message)| format!("{level}: {message}"))
-            .collect()
-    }
-
-    /// Ends the session politely (Chromium quits); the drop kills whatever is left.
-    /// First it reads the browser's console, and fails the test if the page broke its
-    /// own Content-Security-Policy or panicked (a Rust panic in wasm reads "panicked at",
-    /// then "RuntimeError: unreachable").
-    pub async fn close(self) {
-        let violations: Vec<String> = self
-            .console_log()
             .await
             .into_iter()
             .filter(|(_, message)| {
@@ -202,7 +189,13 @@ impl Browser {
                     || message.contains("RuntimeError: unreachable")
             })
             .map(|(level, message)| format!("{level}: {message}"))
-            .collect();
+            .collect()
+    }
+
+    /// Ends the session politely (Chromium quits); the drop kills whatever is left.
+    /// First it reads the browser's console, and fails the test on any `page_failures`.
+    pub async fn close(self) {
+        let violations = self.page_failures().await;
         let Browser {
             client,
             _driver,

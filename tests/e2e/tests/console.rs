@@ -183,14 +183,14 @@ async fn an_inline_style_the_pages_csp_blocks_is_caught_in_the_browsers_console(
     let browser = Browser::start().await;
     browser.goto(&server.page_url()).await;
     ConsolePage::ready(browser.client()).await;
-    assert_eq!(browser.csp_violations().await, Vec::<String>::new());
+    assert_eq!(browser.page_failures().await, Vec::<String>::new());
     // What an inline `style="..."` attribute does: the server's `style-src 'self'` blocks it.
     browser
         .client()
         .execute("document.body.setAttribute('style', 'color: red');", vec![])
         .await
         .expect("run a script");
-    let violations = browser.csp_violations().await;
+    let violations = browser.page_failures().await;
     assert!(
         violations.iter().any(|v| v.contains("style-src")),
         "every test's close() fails on such a line: {violations:?}"
