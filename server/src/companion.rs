@@ -23,11 +23,10 @@ use wsdoctor_core::protocol::{
 };
 
 use crate::clock::epoch_ms;
-use crate::closing::{self, Ending, Outcome};
+use crate::closing::{self, Client, Ending, Outcome};
 use crate::sending;
 use crate::sessions::{ConnRecord, Joined, SharedRecord};
 use crate::state::AppState;
-use crate::upgrade::Ws;
 
 /// The shortest tick interval a client may ask for.
 pub const MIN_TICK_MS: u64 = 100;
@@ -81,7 +80,7 @@ struct Companion<'a> {
 
 /// Runs the protocol until the connection ends; returns the close code (`None`: none).
 pub async fn run(
-    mut ws: Ws,
+    mut ws: impl Client,
     state: &AppState,
     client: IpAddr,
     handshake: HandshakeView,
@@ -207,7 +206,7 @@ fn every(ms: u64) -> Interval {
 }
 
 impl Companion<'_> {
-    async fn send(&mut self, ws: &mut Ws, message: Message) -> bool {
+    async fn send(&mut self, ws: &mut impl Client, message: Message) -> bool {
         let is_data = matches!(
             message,
             Message::Text(_) | Message::Binary(_) | Message::Frame(_)
@@ -225,7 +224,7 @@ impl Companion<'_> {
         true
     }
 
-    async fn finish(&mut self, ws: &mut Ws, outcome: Outcome) -> (Option<u16>, CloseView) {
+    async fn finish(&mut self, ws: &mut impl Client, outcome: Outcome) -> (Option<u16>, CloseView) {
         let close = match &outcome {
             Outcome::ClientClosed(code, reason) => {
                 closed_by(ClosedBy::Client, *code, reason.clone())
@@ -494,5 +493,225 @@ impl Companion<'_> {
             };
         }
         Step::Reply(ServerMessage::Error { message })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::Ipv4Addr;
+
+    use super::*;
+    use crate::config::Config;
+    use crate::test_client::{Browser, pipe};
+
+    const CLIENT: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
+
+    fn state() -> AppState {
+        AppState::new(Config::default()).0
+    }
+
+    async fn hello(browser: &mut Browser) -> String {
+        browser.text(r#"{"type":"hello"}"#);
+        match browser.reply().await {
+            ServerMessage::Welcome {
+                session, limits, ..
+            } => {
+                assert_eq!(limits.max_message_bytes, 1 << 20);
+                assert_eq!(limits.max_errors_per_minute, MAX_ERRORS_PER_MINUTE);
+                session
+            }
+            other => panic!("expected welcome, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn hello_starts_a_session_and_echo_and_heartbeat_get_one_reply_each() {
+        let state = state();
+        let (server, mut browser) = pipe(true);
+        let browser_side = async {
+            let session = hello(&mut browser).await;
+            browser.text(r#"{"type":"echo","seq":7,"t":12.5,"data":{"k":[1]}}"#);
+            let echo = browser.reply().await;
+            browser.text(r#"{"type":"heartbeat","seq":3}"#);
+            let ack = browser.reply().await;
+            browser.text(r#"{"type":"hello"}"#);
+            let second_hello = browser.reply().await;
+            browser.close(1000);
+            browser.hang_up();
+            (session, echo, ack, second_hello)
+        };
+        let (code, (session, echo, ack, second_hello)) = tokio::join!(
+            run(server, &state, CLIENT, HandshakeView::default()),
+            browser_side
+        );
+        assert!(!session.is_empty());
+        match echo {
+            ServerMessage::Echo { seq, t, data, .. } => {
+                assert_eq!((seq, t), (7, 12.5));
+                assert_eq!(data, Some(serde_json::json!({"k": [1]})));
+            }
+            other => panic!("expected echo, got {other:?}"),
+        }
+        assert_eq!(ack, ServerMessage::HeartbeatAck { seq: 3 });
+        assert!(
+            matches!(&second_hello, ServerMessage::Error { message } if message.contains("already")),
+            "{second_hello:?}"
+        );
+        assert_eq!(code, Some(1000));
+        let seen = state.sessions.view(&session, epoch_ms()).expect("kept");
+        let close = seen[0].close.clone().expect("the close is recorded");
+        assert_eq!((close.by, close.code), (ClosedBy::Client, Some(1000)));
+    }
+
+    #[tokio::test]
+    async fn bad_messages_get_an_error_each_and_too_many_a_minute_close_with_1008() {
+        let state = state();
+        let (server, mut browser) = pipe(true);
+        let browser_side = async {
+            browser.push(Ok(Message::binary(vec![1, 2])));
+            let binary = browser.reply().await;
+            for _ in 0..MAX_ERRORS_PER_MINUTE {
+                browser.text("not json");
+            }
+            let mut errors = 1; // the binary one
+            while errors < MAX_ERRORS_PER_MINUTE {
+                assert!(matches!(browser.reply().await, ServerMessage::Error { .. }));
+                errors += 1;
+            }
+            let frame = browser.close_frame().await;
+            browser.hang_up();
+            (binary, frame)
+        };
+        let (code, (binary, frame)) = tokio::join!(
+            run(server, &state, CLIENT, HandshakeView::default()),
+            browser_side
+        );
+        assert!(
+            matches!(&binary, ServerMessage::Error { message } if message.contains("binary")),
+            "{binary:?}"
+        );
+        assert_eq!(frame.0, 1008);
+        assert!(frame.1.contains("too many bad messages"), "{}", frame.1);
+        assert_eq!(code, Some(1008));
+    }
+
+    #[tokio::test]
+    async fn configure_refuses_a_tick_faster_than_the_minimum_and_accepts_a_valid_one() {
+        let state = state();
+        let (server, mut browser) = pipe(true);
+        let browser_side = async {
+            browser.text(r#"{"type":"configure","tick_every_ms":5}"#);
+            let refused = browser.reply().await;
+            browser.text(r#"{"type":"configure","tick_every_ms":100,"ack_heartbeats":false}"#);
+            let configured = browser.reply().await;
+            let tick = browser.reply().await;
+            browser.text(r#"{"type":"heartbeat","seq":1}"#);
+            browser.text(r#"{"type":"configure","tick_every_ms":null}"#);
+            let after = browser.reply().await;
+            browser.close(1000);
+            browser.hang_up();
+            (refused, configured, tick, after)
+        };
+        let (_, (refused, configured, tick, after)) = tokio::join!(
+            run(server, &state, CLIENT, HandshakeView::default()),
+            browser_side
+        );
+        assert!(
+            matches!(&refused, ServerMessage::Error { message } if message.contains("tick_every_ms")),
+            "{refused:?}"
+        );
+        assert!(
+            matches!(
+                configured,
+                ServerMessage::Configured {
+                    tick_every_ms: Some(100),
+                    ack_heartbeats: false,
+                    ..
+                }
+            ),
+            "{configured:?}"
+        );
+        assert!(
+            matches!(tick, ServerMessage::Tick { seq: 1, .. }),
+            "{tick:?}"
+        );
+        assert!(
+            matches!(
+                after,
+                ServerMessage::Configured {
+                    tick_every_ms: None,
+                    ..
+                }
+            ),
+            "no heartbeat ack once acks are off: {after:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_requested_close_goes_out_with_its_code_and_the_session_records_the_server_closed() {
+        let state = state();
+        let (server, mut browser) = pipe(true);
+        let browser_side = async {
+            let session = hello(&mut browser).await;
+            browser.text(r#"{"type":"close","code":4000,"reason":"bye"}"#);
+            let frame = browser.close_frame().await;
+            browser.hang_up();
+            (session, frame)
+        };
+        let (code, (session, frame)) = tokio::join!(
+            run(server, &state, CLIENT, HandshakeView::default()),
+            browser_side
+        );
+        assert_eq!(frame, (4000, "bye".to_string()));
+        assert_eq!(code, Some(4000));
+        let close = state.sessions.view(&session, epoch_ms()).expect("kept")[0]
+            .close
+            .clone()
+            .expect("recorded");
+        assert_eq!(close.by, ClosedBy::Server);
+        assert_eq!(close.reason.as_deref(), Some("bye"));
+    }
+
+    #[tokio::test]
+    async fn abort_ends_the_connection_without_a_close_frame() {
+        let state = state();
+        let (server, mut browser) = pipe(true);
+        let browser_side = async {
+            let session = hello(&mut browser).await;
+            browser.text(r#"{"type":"abort"}"#);
+            (session, browser.next().await)
+        };
+        let (code, (session, after)) = tokio::join!(
+            run(server, &state, CLIENT, HandshakeView::default()),
+            browser_side
+        );
+        assert_eq!(after, None, "nothing more, not even a close frame");
+        assert_eq!(code, None);
+        let close = state.sessions.view(&session, epoch_ms()).expect("kept")[0]
+            .close
+            .clone()
+            .expect("recorded");
+        assert_eq!((close.by, close.code), (ClosedBy::Server, None));
+    }
+
+    #[tokio::test]
+    async fn invalid_utf8_on_request_is_sent_as_a_raw_text_frame() {
+        let state = state();
+        let (server, mut browser) = pipe(true);
+        let browser_side = async {
+            browser.text(r#"{"type":"misbehave","kind":"invalid_utf8"}"#);
+            let raw = browser.next().await;
+            browser.close(1000);
+            browser.hang_up();
+            raw
+        };
+        let (_, raw) = tokio::join!(
+            run(server, &state, CLIENT, HandshakeView::default()),
+            browser_side
+        );
+        match raw {
+            Some(Message::Frame(frame)) => assert!(std::str::from_utf8(frame.payload()).is_err()),
+            other => panic!("expected a raw frame, got {other:?}"),
+        }
     }
 }

@@ -1,38 +1,99 @@
 //! The server's flags: where to listen, where the built page is, and every limit.
 //!
-//! Parsing is by hand (a handful of flags), and every mistake gets one clear sentence.
-//! Each limit has a safe default for a self-hosted tool; `docs/deploy.md` says which to
-//! tighten for a public deployment.
+//! Read with clap: every flag also has an environment variable (`--addr` and
+//! `WSDOCTOR_ADDR`, ...), a flag given on the command line wins, and each default is
+//! written once, as a constant below. A bad value gets one clear sentence. Each limit has
+//! a safe default for a self-hosted tool; `docs/deploy.md` says which to tighten for a
+//! public deployment.
 
+use std::ffi::OsString;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// The flags, as shown by `--help`.
-pub const USAGE: &str = "\
-Usage: wsdoctor-server [FLAGS]
+use clap::Parser;
 
-  --addr HOST:PORT              where to listen (default 127.0.0.1:8080; port 0 picks a free one)
-  --dist DIR                    the built page to serve at / (default ./dist)
-  --max-message-bytes N         largest message accepted; larger closes with 1009 (default 1048576)
-  --max-connections N           open WebSockets in all; beyond, close 1013 (default 20000)
-  --max-connections-per-client N  open WebSockets per client address (default 200)
-  --max-sessions N              diagnostic sessions kept; the oldest go first (default 10000)
-  --session-keep-secs N         how long a session's view outlives its last connection (default 900)
-  --handshake-timeout-ms N      time allowed to finish the WebSocket upgrade (default 10000)
-  --send-timeout-ms N           a client that takes longer to take one message is not reading:
-                                it is dropped (default 10000)
-  --max-queued-bytes-per-client N  bytes waiting for one client address to read them, in all
-                                its connections; beyond, the sending connection is dropped
-                                (default 16777216)
-  --trusted-proxy IP            a proxy in front of the server (repeatable): for connections
-                                from it, the client is the rightmost X-Forwarded-For address
-                                that is not itself trusted (default: none, the peer is the client)
-  --allow-origin ORIGIN         accept WebSockets only from this Origin (repeatable; default: any)
-  --metrics on|off|HOST:PORT    /metrics beside the page (on, default), nowhere, or on its own address
-  --restart-code CODE           close code sent to every client on shutdown (default 1001; 1012 for restart drills)
-  -h, --help                    show this help
-";
+/// Where the server listens unless told otherwise.
+pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
+/// The built page's folder unless told otherwise.
+pub const DEFAULT_DIST: &str = "dist";
+/// The largest message accepted by default (1 MiB).
+pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 1024 * 1024;
+/// Open WebSockets in all, by default.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 20_000;
+/// Open WebSockets per client address, by default.
+pub const DEFAULT_MAX_CONNECTIONS_PER_CLIENT: usize = 200;
+/// Diagnostic sessions kept, by default.
+pub const DEFAULT_MAX_SESSIONS: usize = 10_000;
+/// How long a session outlives its last connection, by default (s).
+pub const DEFAULT_SESSION_KEEP_SECS: u64 = 15 * 60;
+/// Time allowed for the upgrade, by default (ms).
+pub const DEFAULT_HANDSHAKE_TIMEOUT_MS: u64 = 10_000;
+/// Time a client may take to take one message, by default (ms).
+pub const DEFAULT_SEND_TIMEOUT_MS: u64 = 10_000;
+/// Bytes waiting for one client address, by default (16 MiB).
+pub const DEFAULT_MAX_QUEUED_BYTES_PER_CLIENT: usize = 16 * 1024 * 1024;
+/// The close code sent on shutdown, by default.
+pub const DEFAULT_RESTART_CODE: u16 = 1001;
+
+/// The command line, as clap reads it (see `Config` for the values in force).
+#[derive(Parser, Debug)]
+#[command(
+    name = "wsdoctor-server",
+    version,
+    about = "Serves the wsdoctor page, its diagnostic WebSocket endpoint (/ws) and /metrics.",
+    after_help = "Every flag can also be set by its environment variable (shown in brackets); \
+                  a flag on the command line wins. Repeatable flags take a comma list there."
+)]
+struct Flags {
+    /// Where to listen, HOST:PORT (port 0 picks a free one)
+    #[arg(long, env = "WSDOCTOR_ADDR", value_name = "HOST:PORT", default_value = DEFAULT_ADDR, value_parser = address)]
+    addr: SocketAddr,
+    /// The built page to serve at /
+    #[arg(long, env = "WSDOCTOR_DIST", value_name = "DIR", default_value = DEFAULT_DIST)]
+    dist: PathBuf,
+    /// Largest message accepted; a larger one closes the connection with 1009
+    #[arg(long, env = "WSDOCTOR_MAX_MESSAGE_BYTES", value_name = "N", default_value_t = DEFAULT_MAX_MESSAGE_BYTES, value_parser = positive)]
+    max_message_bytes: usize,
+    /// Open WebSockets in all; beyond, new ones are closed with 1013
+    #[arg(long, env = "WSDOCTOR_MAX_CONNECTIONS", value_name = "N", default_value_t = DEFAULT_MAX_CONNECTIONS, value_parser = positive)]
+    max_connections: usize,
+    /// Open WebSockets per client address
+    #[arg(long, env = "WSDOCTOR_MAX_CONNECTIONS_PER_CLIENT", value_name = "N", default_value_t = DEFAULT_MAX_CONNECTIONS_PER_CLIENT, value_parser = positive)]
+    max_connections_per_client: usize,
+    /// Diagnostic sessions kept; the oldest go first
+    #[arg(long, env = "WSDOCTOR_MAX_SESSIONS", value_name = "N", default_value_t = DEFAULT_MAX_SESSIONS, value_parser = positive)]
+    max_sessions: usize,
+    /// How long a session's view outlives its last connection, in seconds
+    #[arg(long, env = "WSDOCTOR_SESSION_KEEP_SECS", value_name = "N", default_value_t = DEFAULT_SESSION_KEEP_SECS, value_parser = positive_u64)]
+    session_keep_secs: u64,
+    /// Time allowed to finish the WebSocket upgrade, in ms
+    #[arg(long, env = "WSDOCTOR_HANDSHAKE_TIMEOUT_MS", value_name = "N", default_value_t = DEFAULT_HANDSHAKE_TIMEOUT_MS, value_parser = positive_u64)]
+    handshake_timeout_ms: u64,
+    /// A client that takes longer than this (ms) to take one message is not reading: it is dropped
+    #[arg(long, env = "WSDOCTOR_SEND_TIMEOUT_MS", value_name = "N", default_value_t = DEFAULT_SEND_TIMEOUT_MS, value_parser = positive_u64)]
+    send_timeout_ms: u64,
+    /// Bytes waiting for one client address to read them, in all its connections; beyond, the sending connection is dropped
+    #[arg(long, env = "WSDOCTOR_MAX_QUEUED_BYTES_PER_CLIENT", value_name = "N", default_value_t = DEFAULT_MAX_QUEUED_BYTES_PER_CLIENT, value_parser = positive)]
+    max_queued_bytes_per_client: usize,
+    /// A proxy in front of the server (repeatable): for connections from it, the client is the rightmost X-Forwarded-For address that is not itself trusted [default: none, the peer is the client]
+    #[arg(long = "trusted-proxy", env = "WSDOCTOR_TRUSTED_PROXY", value_name = "IP", value_delimiter = ',', value_parser = ip_address)]
+    trusted_proxies: Vec<IpAddr>,
+    /// Accept WebSockets only from this Origin (repeatable) [default: any]
+    #[arg(
+        long = "allow-origin",
+        env = "WSDOCTOR_ALLOW_ORIGIN",
+        value_name = "ORIGIN",
+        value_delimiter = ','
+    )]
+    allow_origins: Vec<String>,
+    /// /metrics beside the page (on), nowhere (off), or on its own address (HOST:PORT)
+    #[arg(long, env = "WSDOCTOR_METRICS", value_name = "on|off|HOST:PORT", default_value = "on", value_parser = metrics_at)]
+    metrics: MetricsAt,
+    /// Close code sent to every client on shutdown (1012 for restart drills)
+    #[arg(long = "restart-code", env = "WSDOCTOR_RESTART_CODE", value_name = "CODE", default_value_t = DEFAULT_RESTART_CODE, value_parser = restart_code)]
+    restart_code: u16,
+}
 
 /// Where `/metrics` is served.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -81,142 +142,115 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Self {
         Config {
-            addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
-            dist: PathBuf::from("dist"),
-            max_message_bytes: 1024 * 1024,
-            max_connections: 20_000,
-            max_connections_per_client: 200,
-            max_sessions: 10_000,
-            session_keep: Duration::from_secs(15 * 60),
-            handshake_timeout: Duration::from_secs(10),
-            send_timeout: Duration::from_secs(10),
-            max_queued_bytes_per_client: 16 * 1024 * 1024,
+            addr: address(DEFAULT_ADDR)
+                .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 8080))),
+            dist: PathBuf::from(DEFAULT_DIST),
+            max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            max_connections_per_client: DEFAULT_MAX_CONNECTIONS_PER_CLIENT,
+            max_sessions: DEFAULT_MAX_SESSIONS,
+            session_keep: Duration::from_secs(DEFAULT_SESSION_KEEP_SECS),
+            handshake_timeout: Duration::from_millis(DEFAULT_HANDSHAKE_TIMEOUT_MS),
+            send_timeout: Duration::from_millis(DEFAULT_SEND_TIMEOUT_MS),
+            max_queued_bytes_per_client: DEFAULT_MAX_QUEUED_BYTES_PER_CLIENT,
             trusted_proxies: Vec::new(),
             allow_origins: Vec::new(),
             metrics: MetricsAt::Main,
-            shutdown_code: 1001,
+            shutdown_code: DEFAULT_RESTART_CODE,
         }
     }
 }
 
-/// A flag the server could not understand.
-#[derive(Debug, PartialEq, Eq)]
-pub struct ConfigError(String);
-
-impl std::fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+impl From<Flags> for Config {
+    fn from(flags: Flags) -> Config {
+        Config {
+            addr: flags.addr,
+            dist: flags.dist,
+            max_message_bytes: flags.max_message_bytes,
+            max_connections: flags.max_connections,
+            max_connections_per_client: flags.max_connections_per_client,
+            max_sessions: flags.max_sessions,
+            session_keep: Duration::from_secs(flags.session_keep_secs),
+            handshake_timeout: Duration::from_millis(flags.handshake_timeout_ms),
+            send_timeout: Duration::from_millis(flags.send_timeout_ms),
+            max_queued_bytes_per_client: flags.max_queued_bytes_per_client,
+            trusted_proxies: flags.trusted_proxies,
+            allow_origins: flags.allow_origins,
+            metrics: flags.metrics,
+            shutdown_code: flags.restart_code,
+        }
     }
 }
 
-impl std::error::Error for ConfigError {}
-
-fn positive(name: &str, text: &str) -> Result<usize, ConfigError> {
+fn positive(text: &str) -> Result<usize, String> {
     match text.parse::<usize>() {
         Ok(n) if n > 0 => Ok(n),
-        _ => Err(ConfigError(format!(
-            "{name} {text:?} is not a positive whole number"
-        ))),
+        _ => Err("not a positive whole number".into()),
     }
 }
 
-fn address(name: &str, text: &str) -> Result<SocketAddr, ConfigError> {
-    text.parse().map_err(|_| {
-        ConfigError(format!(
-            "{name} {text:?} is not HOST:PORT with an IP address, e.g. 127.0.0.1:8080"
-        ))
-    })
+fn positive_u64(text: &str) -> Result<u64, String> {
+    positive(text).map(|n| n as u64)
+}
+
+fn address(text: &str) -> Result<SocketAddr, String> {
+    text.parse()
+        .map_err(|_| "not HOST:PORT with an IP address, e.g. 127.0.0.1:8080".into())
+}
+
+fn ip_address(text: &str) -> Result<IpAddr, String> {
+    text.parse()
+        .map_err(|_| "not an IP address, e.g. 127.0.0.1".into())
+}
+
+fn metrics_at(text: &str) -> Result<MetricsAt, String> {
+    match text {
+        "on" => Ok(MetricsAt::Main),
+        "off" => Ok(MetricsAt::Off),
+        other => address(other).map(MetricsAt::Separate).map_err(|_| {
+            "not on, off, or HOST:PORT with an IP address, e.g. 127.0.0.1:9100".into()
+        }),
+    }
+}
+
+fn restart_code(text: &str) -> Result<u16, String> {
+    match text.parse::<u16>() {
+        Ok(code) if wsdoctor_core::close_code::travels_on_wire(code) => Ok(code),
+        _ => Err(
+            "not a close code that may be sent (1000-1003, 1007-1014, 3000-4999); use 1001 or 1012"
+                .into(),
+        ),
+    }
 }
 
 impl Config {
-    /// Parses the flags (without the program name). `Ok(None)` means help was asked for.
-    pub fn from_args(
-        args: impl IntoIterator<Item = String>,
-    ) -> Result<Option<Config>, ConfigError> {
-        let mut config = Config::default();
-        let mut args = args.into_iter();
-        while let Some(flag) = args.next() {
-            let (name, inline) = match flag.split_once('=') {
-                Some((name, value)) => (name.to_string(), Some(value.to_string())),
-                None => (flag.clone(), None),
-            };
-            if name == "-h" || name == "--help" {
-                return Ok(None);
-            }
-            let mut value = || {
-                inline
-                    .clone()
-                    .or_else(|| args.next())
-                    .ok_or_else(|| ConfigError(format!("{name} needs a value")))
-            };
-            match name.as_str() {
-                "--addr" => config.addr = address(&name, &value()?)?,
-                "--dist" => config.dist = PathBuf::from(value()?),
-                "--max-message-bytes" => config.max_message_bytes = positive(&name, &value()?)?,
-                "--max-connections" => config.max_connections = positive(&name, &value()?)?,
-                "--max-connections-per-client" => {
-                    config.max_connections_per_client = positive(&name, &value()?)?
-                }
-                "--max-sessions" => config.max_sessions = positive(&name, &value()?)?,
-                "--session-keep-secs" => {
-                    config.session_keep = Duration::from_secs(positive(&name, &value()?)? as u64)
-                }
-                "--handshake-timeout-ms" => {
-                    config.handshake_timeout =
-                        Duration::from_millis(positive(&name, &value()?)? as u64)
-                }
-                "--send-timeout-ms" => {
-                    config.send_timeout = Duration::from_millis(positive(&name, &value()?)? as u64)
-                }
-                "--max-queued-bytes-per-client" => {
-                    config.max_queued_bytes_per_client = positive(&name, &value()?)?
-                }
-                "--trusted-proxy" => {
-                    let text = value()?;
-                    let ip = text.parse().map_err(|_| {
-                        ConfigError(format!(
-                            "--trusted-proxy {text:?} is not an IP address, e.g. 127.0.0.1"
-                        ))
-                    })?;
-                    config.trusted_proxies.push(ip);
-                }
-                "--allow-origin" => config.allow_origins.push(value()?),
-                "--metrics" => {
-                    config.metrics = match value()?.as_str() {
-                        "on" => MetricsAt::Main,
-                        "off" => MetricsAt::Off,
-                        other => MetricsAt::Separate(address(&name, other)?),
-                    }
-                }
-                "--restart-code" => {
-                    let text = value()?;
-                    config.shutdown_code = match text.parse::<u16>() {
-                        Ok(code) if wsdoctor_core::close_code::travels_on_wire(code) => code,
-                        _ => {
-                            return Err(ConfigError(format!(
-                                "--restart-code {text:?} is not a close code that may be sent (1000-1003, 1007-1014, 3000-4999); use 1001 or 1012"
-                            )));
-                        }
-                    };
-                }
-                _ => return Err(ConfigError(format!("unknown flag {flag:?}"))),
-            }
-        }
-        Ok(Some(config))
+    /// Reads the flags (`args` without the program name) and, for flags not given, their
+    /// environment variables. `--help`, `--version` and mistakes come back as clap's
+    /// error, whose `exit()` prints them and ends the program with the right status.
+    pub fn from_args<I, T>(args: I) -> Result<Config, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<OsString> + Clone,
+    {
+        let program = std::iter::once(OsString::from("wsdoctor-server"));
+        let args = program.chain(args.into_iter().map(Into::into));
+        Flags::try_parse_from(args).map(Config::from)
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use clap::error::ErrorKind;
+
     use super::*;
 
-    fn parse(args: &[&str]) -> Result<Option<Config>, ConfigError> {
-        Config::from_args(args.iter().map(|s| s.to_string()))
+    fn parse(args: &[&str]) -> Result<Config, clap::Error> {
+        Config::from_args(args)
     }
 
     #[test]
     fn no_flags_listen_on_loopback_8080_and_serve_dist() {
-        let config = parse(&[]).unwrap().unwrap();
+        let config = parse(&[]).unwrap();
         assert_eq!(config, Config::default());
         assert_eq!(config.addr.to_string(), "127.0.0.1:8080");
         assert_eq!(config.dist, PathBuf::from("dist"));
@@ -226,9 +260,7 @@ mod tests {
 
     #[test]
     fn flags_take_values_after_a_space_or_an_equals_sign() {
-        let config = parse(&["--addr", "127.0.0.1:0", "--dist=/srv/page"])
-            .unwrap()
-            .unwrap();
+        let config = parse(&["--addr", "127.0.0.1:0", "--dist=/srv/page"]).unwrap();
         assert_eq!(config.addr.port(), 0);
         assert_eq!(config.dist, PathBuf::from("/srv/page"));
     }
@@ -250,7 +282,6 @@ mod tests {
             "--trusted-proxy=127.0.0.1",
             "--trusted-proxy=::1",
         ])
-        .unwrap()
         .unwrap();
         assert_eq!(config.send_timeout, Duration::from_millis(2500));
         assert_eq!(config.max_queued_bytes_per_client, 4096);
@@ -268,21 +299,42 @@ mod tests {
         );
         assert_eq!(config.shutdown_code, 1012);
         assert_eq!(
-            parse(&["--metrics", "off"]).unwrap().unwrap().metrics,
+            parse(&["--metrics", "off"]).unwrap().metrics,
             MetricsAt::Off
         );
+    }
+
+    #[test]
+    fn every_flag_has_an_environment_variable_named_after_it() {
+        let command = <Flags as clap::CommandFactory>::command();
+        for arg in command.get_arguments() {
+            let Some(long) = arg.get_long() else {
+                continue; // -h/--help and -V/--version
+            };
+            if long == "help" || long == "version" {
+                continue;
+            }
+            let wanted = format!("WSDOCTOR_{}", long.to_uppercase().replace('-', "_"));
+            assert_eq!(
+                arg.get_env().and_then(|e| e.to_str()),
+                Some(wanted.as_str()),
+                "--{long}"
+            );
+        }
     }
 
     #[test]
     fn a_host_name_instead_of_an_ip_is_refused_with_an_example() {
         let err = parse(&["--addr", "localhost:8080"]).unwrap_err();
         assert!(err.to_string().contains("e.g. 127.0.0.1:8080"), "{err}");
+        assert!(err.to_string().contains("--addr"), "{err}");
     }
 
     #[test]
     fn a_missing_value_is_named() {
         let err = parse(&["--dist"]).unwrap_err();
-        assert_eq!(err.to_string(), "--dist needs a value");
+        assert!(err.to_string().contains("--dist"), "{err}");
+        assert!(err.to_string().contains("value is required"), "{err}");
     }
 
     #[test]
@@ -294,8 +346,25 @@ mod tests {
     }
 
     #[test]
-    fn unknown_flags_are_refused_and_help_is_not_an_error() {
-        assert!(parse(&["--port", "1"]).is_err());
-        assert_eq!(parse(&["--help"]), Ok(None));
+    fn unknown_flags_are_refused_and_help_and_version_are_not_errors() {
+        assert_eq!(
+            parse(&["--port", "1"]).unwrap_err().kind(),
+            ErrorKind::UnknownArgument
+        );
+        let help = parse(&["--help"]).unwrap_err();
+        assert_eq!(help.kind(), ErrorKind::DisplayHelp);
+        let text = help.to_string();
+        for flag in [
+            "--addr",
+            "--max-message-bytes",
+            "--trusted-proxy",
+            "WSDOCTOR_ADDR",
+        ] {
+            assert!(text.contains(flag), "help names {flag}: {text}");
+        }
+        assert_eq!(
+            parse(&["--version"]).unwrap_err().kind(),
+            ErrorKind::DisplayVersion
+        );
     }
 }

@@ -11,14 +11,13 @@ use std::net::IpAddr;
 use futures_util::StreamExt;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::closing::{self, Ending};
+use crate::closing::{self, Client, Ending};
 use crate::sending;
 use crate::state::AppState;
-use crate::upgrade::Ws;
 
 /// Echoes until the connection ends; returns the close code seen (`None`: no close
 /// frame). A client that stops reading its echoes is dropped (see `sending`).
-pub async fn run(mut ws: Ws, state: &AppState, client: IpAddr) -> Option<u16> {
+pub async fn run(mut ws: impl Client, state: &AppState, client: IpAddr) -> Option<u16> {
     let mut shutdown = state.shutdown.clone();
     loop {
         let received = tokio::select! {
@@ -41,5 +40,96 @@ pub async fn run(mut ws: Ws, state: &AppState, client: IpAddr) -> Option<u16> {
             }
             state.metrics.message_out();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use tokio_tungstenite::tungstenite::Error;
+    use tokio_tungstenite::tungstenite::error::CapacityError;
+
+    use super::*;
+    use crate::config::Config;
+    use crate::test_client::pipe;
+
+    const CLIENT: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
+
+    fn state() -> AppState {
+        AppState::new(Config {
+            send_timeout: Duration::from_millis(100),
+            ..Config::default()
+        })
+        .0
+    }
+
+    #[tokio::test]
+    async fn text_and_binary_come_back_unchanged_and_control_frames_do_not() {
+        let state = state();
+        let (server, mut browser) = pipe(true);
+        let browser_side = async {
+            browser.text("héllo");
+            browser.push(Ok(Message::Ping(vec![1].into())));
+            browser.push(Ok(Message::binary(vec![0, 255, 7])));
+            let first = browser.next().await;
+            let second = browser.next().await;
+            browser.close(1000);
+            browser.hang_up();
+            (first, second)
+        };
+        let (code, (first, second)) = tokio::join!(run(server, &state, CLIENT), browser_side);
+        assert_eq!(first, Some(Message::text("héllo")));
+        assert_eq!(second, Some(Message::binary(vec![0, 255, 7])));
+        assert_eq!(code, Some(1000), "the client's close code is what counts");
+    }
+
+    #[tokio::test]
+    async fn a_message_over_the_limit_closes_with_1009_naming_the_limit_and_reads_the_rest_away() {
+        let state = state();
+        let (server, mut browser) = pipe(true);
+        let too_long = CapacityError::MessageTooLong {
+            size: 2 << 20,
+            max_size: 1 << 20,
+        };
+        browser.push(Err(Error::Capacity(too_long)));
+        let (code, frame) = tokio::join!(run(server, &state, CLIENT), browser.close_frame());
+        assert_eq!(frame, (1009, "message over 1048576 bytes".to_string()));
+        assert_eq!(code, Some(1009));
+        assert!(browser.lingered(), "the rest of the message is read away");
+    }
+
+    #[tokio::test]
+    async fn the_server_stopping_closes_every_echo_with_its_code() {
+        let (state, stop) = AppState::new(Config::default());
+        let (server, mut browser) = pipe(true);
+        stop.send(Some(1012)).expect("the state holds a receiver");
+        let browser_side = async {
+            let frame = browser.close_frame().await;
+            browser.hang_up();
+            frame
+        };
+        let (code, frame) = tokio::join!(run(server, &state, CLIENT), browser_side);
+        assert_eq!(frame, (1012, "the server is stopping".to_string()));
+        assert_eq!(code, Some(1012));
+    }
+
+    #[tokio::test]
+    async fn a_client_that_stops_reading_its_echoes_is_dropped_after_the_send_timeout() {
+        let state = state();
+        let (server, browser) = pipe(false);
+        browser.text("you will never read this");
+        let code = tokio::time::timeout(Duration::from_secs(5), run(server, &state, CLIENT))
+            .await
+            .expect("the loop gives up within the send timeout");
+        assert_eq!(code, None, "dropped, no close frame");
+    }
+
+    #[tokio::test]
+    async fn a_hang_up_without_a_close_frame_counts_no_code() {
+        let state = state();
+        let (server, mut browser) = pipe(true);
+        browser.hang_up();
+        assert_eq!(run(server, &state, CLIENT).await, None);
     }
 }

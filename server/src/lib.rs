@@ -22,6 +22,8 @@ mod routes;
 mod sending;
 mod sessions;
 mod state;
+#[cfg(test)]
+mod test_client;
 mod upgrade;
 
 use std::net::SocketAddr;

@@ -1,4 +1,5 @@
-//! The wsdoctor-server binary: read the flags, log with tracing, serve until stopped.
+//! The wsdoctor-server binary: read the flags (and their environment variables), log
+//! with tracing, serve until stopped.
 
 use std::process::ExitCode;
 
@@ -7,19 +8,9 @@ use wsdoctor_server::config::Config;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let config = match Config::from_args(std::env::args().skip(1)) {
-        Ok(Some(config)) => config,
-        Ok(None) => {
-            print!("{}", wsdoctor_server::config::USAGE);
-            return ExitCode::SUCCESS;
-        }
-        Err(err) => {
-            eprintln!(
-                "wsdoctor-server: {err}\n\n{}",
-                wsdoctor_server::config::USAGE
-            );
-            return ExitCode::from(2);
-        }
+    let config = match Config::from_args(std::env::args_os().skip(1)) {
+        Ok(config) => config,
+        Err(err) => err.exit(), // help and version print and exit 0; mistakes exit 2
     };
     tracing_subscriber::fmt()
         .with_env_filter(

@@ -12,17 +12,20 @@ use std::sync::{Arc, Mutex};
 use futures_util::SinkExt;
 use tokio_tungstenite::tungstenite::Message;
 
+use crate::closing::Client;
 use crate::state::AppState;
-use crate::upgrade::Ws;
 
 /// Why a message did not go out.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum SendError {
     /// The connection is broken or closed.
+    #[error("the connection is broken or closed")]
     Broken,
     /// The client did not take the message within the send timeout: it stopped reading.
+    #[error("the client did not take the message within the send timeout")]
     NotReading,
     /// The client's address already has too many bytes waiting to be read.
+    #[error("the client's address has too many bytes waiting to be read")]
     TooMuchQueued,
 }
 
@@ -86,7 +89,7 @@ impl Drop for Reservation {
 
 /// Sends `message` to `client`'s connection within the server's limits.
 pub async fn send(
-    ws: &mut Ws,
+    ws: &mut impl Client,
     message: Message,
     client: IpAddr,
     state: &AppState,
