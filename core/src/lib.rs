@@ -12,6 +12,7 @@ pub mod companion_link;
 pub mod diagnosis;
 pub mod duration;
 pub mod event_log;
+pub mod evidence;
 pub mod hex;
 pub mod history_view;
 pub mod idle;

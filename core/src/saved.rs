@@ -42,30 +42,16 @@ pub struct SavedConsole {
 }
 
 /// Why a saved copy was not used.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum LoadError {
     /// It is not JSON of the expected shape (damaged, or written by something else).
+    #[error("the saved console state could not be read ({0}); started afresh")]
     Unreadable(String),
     /// It was written by another version of wsdoctor.
+    #[error(
+        "the saved console state is from another version of wsdoctor (format {0}, this page reads {SAVED_VERSION}); started afresh"
+    )]
     OtherVersion(u32),
-}
-
-impl std::fmt::Display for LoadError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            LoadError::Unreadable(why) => {
-                write!(
-                    f,
-                    "the saved console state could not be read ({why}); started afresh"
-                )
-            }
-            LoadError::OtherVersion(v) => write!(
-                f,
-                "the saved console state is from another version of wsdoctor (format {v}, this \
-                 page reads {SAVED_VERSION}); started afresh"
-            ),
-        }
-    }
 }
 
 impl SavedConsole {

@@ -8,21 +8,28 @@
 //! module only turns strings into strings; reading the page's location is the browser
 //! layer's job.
 
-use std::fmt;
-
 use crate::COMPANION_PATH;
 
 /// What is wrong with a typed target, each with a message that says how to fix it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum TargetError {
     /// Nothing was typed.
+    #[error("Enter a WebSocket URL, e.g. wss://example.com/socket.")]
     Empty,
     /// Longer than `MAX_TARGET_BYTES` (a browser tab can crash on far longer URLs).
+    #[error(
+        "The URL is {} KiB long; wsdoctor takes URLs up to {} KiB (a browser tab can crash on far longer ones).",
+        .bytes.div_ceil(1024),
+        MAX_TARGET_BYTES / 1024
+    )]
     TooLong {
         /// How long it is, in bytes.
         bytes: usize,
     },
     /// A character that cannot be seen (pasted along with the URL) or a control character.
+    #[error(
+        "The URL contains {name} at character {at}, which cannot be seen (it often comes along when a URL is copied): delete it, or type the URL again."
+    )]
     Invisible {
         /// What it is, e.g. "a zero-width space (U+200B)".
         name: String,
@@ -30,92 +37,51 @@ pub enum TargetError {
         at: usize,
     },
     /// The URL has a space or another blank inside.
+    #[error(
+        "The URL contains a space or another blank; WebSocket URLs cannot (write a space in a path or query as %20)."
+    )]
     Whitespace,
     /// No `scheme://` at the start.
+    #[error("Start the URL with ws:// or wss://, e.g. wss://example.com/socket.")]
     NoScheme,
     /// `http://` or `https://`: a page address, not a WebSocket one.
+    #[error("That is a web page address; a WebSocket URL starts with {instead}:// instead.")]
     HttpScheme {
         /// The scheme to use instead (`ws` or `wss`).
         instead: &'static str,
     },
     /// Another scheme than ws or wss.
+    #[error("\"{scheme}://\" is not a WebSocket scheme: use ws:// or wss://.")]
     WrongScheme {
         /// The scheme that was typed.
         scheme: String,
     },
     /// Nothing between `://` and the path.
+    #[error("The URL has no host: write one after ws:// or wss://.")]
     NoHost,
     /// The host has characters no host name has.
+    #[error(
+        "\"{host}\" is not a host name or IP address (letters, digits, dots and hyphens, or [IPv6])."
+    )]
     BadHost {
         /// The host as typed.
         host: String,
     },
     /// The port is not a number from 1 to 65535.
+    #[error("The port \"{port}\" is not a number from 1 to 65535.")]
     BadPort {
         /// The port as typed.
         port: String,
     },
     /// A `#fragment`, which WebSocket URLs may not have.
+    #[error("WebSocket URLs cannot have a #fragment: remove the # and what follows.")]
     Fragment,
     /// A `ws://` target from an https page: the browser refuses it (mixed content).
+    #[error(
+        "This page was loaded over https, so the browser refuses an unencrypted ws:// connection (mixed content): use wss://, or open wsdoctor over http."
+    )]
     MixedContent,
 }
-
-impl fmt::Display for TargetError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            TargetError::Empty => {
-                write!(f, "Enter a WebSocket URL, e.g. wss://example.com/socket.")
-            }
-            TargetError::TooLong { bytes } => write!(
-                f,
-                "The URL is {} KiB long; wsdoctor takes URLs up to {} KiB (a browser tab can crash on far longer ones).",
-                bytes.div_ceil(1024),
-                MAX_TARGET_BYTES / 1024
-            ),
-            TargetError::Invisible { name, at } => write!(
-                f,
-                "The URL contains {name} at character {at}, which cannot be seen (it often comes along when a URL is copied): delete it, or type the URL again."
-            ),
-            TargetError::Whitespace => write!(
-                f,
-                "The URL contains a space or another blank; WebSocket URLs cannot (write a space in a path or query as %20)."
-            ),
-            TargetError::NoScheme => write!(
-                f,
-                "Start the URL with ws:// or wss://, e.g. wss://example.com/socket."
-            ),
-            TargetError::HttpScheme { instead } => write!(
-                f,
-                "That is a web page address; a WebSocket URL starts with {instead}:// instead."
-            ),
-            TargetError::WrongScheme { scheme } => write!(
-                f,
-                "\"{scheme}://\" is not a WebSocket scheme: use ws:// or wss://."
-            ),
-            TargetError::NoHost => {
-                write!(f, "The URL has no host: write one after ws:// or wss://.")
-            }
-            TargetError::BadHost { host } => write!(
-                f,
-                "\"{host}\" is not a host name or IP address (letters, digits, dots and hyphens, or [IPv6])."
-            ),
-            TargetError::BadPort { port } => {
-                write!(f, "The port \"{port}\" is not a number from 1 to 65535.")
-            }
-            TargetError::Fragment => write!(
-                f,
-                "WebSocket URLs cannot have a #fragment: remove the # and what follows."
-            ),
-            TargetError::MixedContent => write!(
-                f,
-                "This page was loaded over https, so the browser refuses an unencrypted ws:// connection (mixed content): use wss://, or open wsdoctor over http."
-            ),
-        }
-    }
-}
-
-impl std::error::Error for TargetError {}
 
 /// The longest target accepted, in bytes.
 pub const MAX_TARGET_BYTES: usize = 64 * 1024;

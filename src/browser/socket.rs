@@ -37,7 +37,8 @@ pub enum SocketEvent {
 }
 
 /// Why the browser refused to start a connection (the `WebSocket` constructor threw).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{name}: {message}")]
 pub struct OpenError {
     /// The DOMException's name, e.g. `SyntaxError` or `SecurityError`.
     pub name: String,
@@ -45,10 +46,18 @@ pub struct OpenError {
     pub message: String,
 }
 
-impl std::fmt::Display for OpenError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.name, self.message)
-    }
+/// Why a message or a close could not go out.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SendError {
+    /// There is no such connection (it closed, or was let go).
+    #[error("the connection is gone")]
+    Gone,
+    /// The socket is not open: connecting, closing or closed.
+    #[error("the connection is {0}")]
+    NotOpen(&'static str),
+    /// The browser refused it (its own words).
+    #[error("{0}")]
+    Refused(String),
 }
 
 type Handler<T> = Closure<dyn FnMut(T)>;
@@ -119,28 +128,30 @@ impl Socket {
     }
 
     /// Sends a text message; fails when the socket is not open.
-    pub fn send_text(&self, text: &str) -> Result<(), String> {
-        if self.socket.ready_state() != WebSocket::OPEN {
-            return Err(format!("the connection is {}", self.state_name()));
-        }
-        self.socket.send_with_str(text).map_err(describe_js_error)
+    pub fn send_text(&self, text: &str) -> Result<(), SendError> {
+        self.check_open()?;
+        self.socket.send_with_str(text).map_err(refused)
     }
 
     /// Sends a binary message; fails when the socket is not open.
-    pub fn send_bytes(&self, bytes: &[u8]) -> Result<(), String> {
-        if self.socket.ready_state() != WebSocket::OPEN {
-            return Err(format!("the connection is {}", self.state_name()));
-        }
-        self.socket
-            .send_with_u8_array(bytes)
-            .map_err(describe_js_error)
+    pub fn send_bytes(&self, bytes: &[u8]) -> Result<(), SendError> {
+        self.check_open()?;
+        self.socket.send_with_u8_array(bytes).map_err(refused)
     }
 
     /// Starts the closing handshake with `code` (1000 or 3000-4999) and `reason`.
-    pub fn close(&self, code: u16, reason: &str) -> Result<(), String> {
+    pub fn close(&self, code: u16, reason: &str) -> Result<(), SendError> {
         self.socket
             .close_with_code_and_reason(code, reason)
-            .map_err(describe_js_error)
+            .map_err(refused)
+    }
+
+    fn check_open(&self) -> Result<(), SendError> {
+        if self.socket.ready_state() == WebSocket::OPEN {
+            Ok(())
+        } else {
+            Err(SendError::NotOpen(self.state_name()))
+        }
     }
 
     /// The socket's state in words: connecting, open, closing, closed.
@@ -198,4 +209,8 @@ fn describe_js_error(err: wasm_bindgen::JsValue) -> String {
     }
     err.as_string()
         .unwrap_or_else(|| "the browser refused without saying why".into())
+}
+
+fn refused(err: wasm_bindgen::JsValue) -> SendError {
+    SendError::Refused(describe_js_error(err))
 }

@@ -12,12 +12,14 @@ use crate::session::{self, Console, IdleRunner};
 #[component]
 pub fn App() -> impl IntoView {
     let console = Console::new();
+    let shown = console.view();
     provide_context(console);
+    provide_context(shown);
     let idle = IdleRunner::new();
     provide_context(idle);
     session::watch_page_lifecycle(console, idle);
-    let (saved_target, saved_protocols) = console
-        .settings()
+    let (saved_target, saved_protocols) = shown
+        .settings
         .with_untracked(|s| (s.target.clone(), s.subprotocols.clone()));
     // One target and one subprotocols field for the console and the experiment, so a
     // support link's `?protocols=` reaches the experiment without a Connect first.

@@ -4,13 +4,13 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use wsdoctor_core::close_code;
 
-use crate::session::{ConnectionStatus, Console};
+use crate::session::{Console, ConsoleView};
 
 /// The code and reason fields and the Close button.
 #[component]
 pub fn CloseForm() -> impl IntoView {
     let console = expect_context::<Console>();
-    let status = console.status();
+    let is_open = expect_context::<ConsoleView>().is_open;
     let code = RwSignal::new("4000".to_string());
     let reason = RwSignal::new(String::new());
     let problem = move || match code.get().trim().parse::<u16>() {
@@ -37,7 +37,7 @@ pub fn CloseForm() -> impl IntoView {
                 <button
                     type="submit"
                     data-testid="close-button"
-                    disabled=move || problem().is_some() || status.get() != ConnectionStatus::Open
+                    disabled=move || problem().is_some() || !is_open.get()
                 >
                     "Close"
                 </button>

@@ -7,13 +7,12 @@ use wsdoctor_core::diagnosis::{Confidence, Finding, ServerSide};
 use wsdoctor_core::protocol::ClosedBy;
 
 use super::format::seconds;
-use crate::session::{CloseExplanation, Console};
+use crate::session::{CloseExplanation, ConsoleView};
 
 /// The explanation of the most recent close.
 #[component]
 pub fn ClosePanel() -> impl IntoView {
-    let console = expect_context::<Console>();
-    let last = console.last_close();
+    let last = expect_context::<ConsoleView>().last_close;
     view! {
         <section class="close-panel" aria-labelledby="close-heading" data-testid="close-panel">
             <h3 id="close-heading">"Why it closed"</h3>

@@ -6,7 +6,7 @@ use wsdoctor_core::settings::seconds;
 use wsdoctor_core::target::secrets_to_retype;
 
 use super::switch::Switch;
-use crate::session::Console;
+use crate::session::{Console, ConsoleView};
 
 /// Where the user says what to connect to.
 #[component]
@@ -17,11 +17,13 @@ pub fn ConnectForm(
     protocols: RwSignal<String>,
 ) -> impl IntoView {
     let console = expect_context::<Console>();
-    let settings = console.settings();
-    let status = console.status();
+    let shown = expect_context::<ConsoleView>();
+    let settings = shown.settings;
+    let status = shown.status;
+    let is_live = shown.is_live;
     let auto = move || settings.with(|s| s.auto_reconnect);
     let preview = move || {
-        console
+        shown
             .reconnect_preview(8, 0x5eed)
             .into_iter()
             .map(|(ceiling, example)| {
@@ -70,7 +72,7 @@ pub fn ConnectForm(
                 <button
                     type="button"
                     data-testid="disconnect-button"
-                    disabled=move || !status.get().is_live()
+                    disabled=move || !is_live.get()
                     on:click=move |_| console.disconnect()
                 >
                     "Disconnect"

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use wsdoctor_core::event_log::LogEntry;
 
 use super::switch::Switch;
-use crate::session::Console;
+use crate::session::{Console, ConsoleView};
 
 /// How many of the newest entries the live view draws; pausing shows every kept one.
 pub const LIVE_ROWS: usize = 200;
@@ -13,7 +13,8 @@ pub const LIVE_ROWS: usize = 200;
 #[component]
 pub fn EventLogView() -> impl IntoView {
     let console = expect_context::<Console>();
-    let log = console.log();
+    let shown = expect_context::<ConsoleView>();
+    let log = shown.log;
     let query = RwSignal::new(String::new());
     // While paused, the view shows a frozen copy; the log itself keeps counting.
     let frozen: RwSignal<Option<Vec<LogEntry>>> = RwSignal::new(None);
@@ -49,7 +50,7 @@ pub fn EventLogView() -> impl IntoView {
             ));
         }
     };
-    let settings = console.settings();
+    let settings = shown.settings;
     let show_secrets = move || settings.with(|s| s.show_secrets);
     let dropped = move || log.with(|log| log.dropped());
     let counts = move || log.with(|log| (log.received(), log.sent()));

@@ -11,7 +11,7 @@ use wsdoctor_core::page_marks::PageMarks;
 use wsdoctor_core::supervisor::Attempt;
 
 use super::format::seconds;
-use crate::session::Console;
+use crate::session::ConsoleView;
 
 const WIDTH: f64 = 600.0;
 const HEIGHT: f64 = 56.0;
@@ -19,9 +19,9 @@ const HEIGHT: f64 = 56.0;
 /// The history of connection attempts.
 #[component]
 pub fn ReconnectHistory() -> impl IntoView {
-    let console = expect_context::<Console>();
-    let history = console.history();
-    let marks = console.page_marks();
+    let shown = expect_context::<ConsoleView>();
+    let history = shown.history;
+    let marks = shown.page_marks;
     // The table's page (0: the newest), kept while new attempts arrive.
     let page = RwSignal::new(0usize);
     view! {

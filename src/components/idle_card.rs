@@ -10,7 +10,7 @@ use wsdoctor_core::settings::{parse_seconds, seconds_field};
 use wsdoctor_core::target::parse_subprotocols;
 
 use super::number_field::NumberField;
-use crate::session::{self, Console, IdleRunner, IdleView};
+use crate::session::{self, ConsoleView, IdleRunner, IdleView};
 
 /// The experiment card. `target` and `protocols` are shared with the console's form.
 #[component]
@@ -21,7 +21,7 @@ pub fn IdleExperimentCard(
     protocols: RwSignal<String>,
 ) -> impl IntoView {
     let runner = expect_context::<IdleRunner>();
-    let console = expect_context::<Console>();
+    let shown = expect_context::<ConsoleView>();
     let view = runner.view();
     let defaults = IdleSettings::default();
     // A support link may preset both (`?watch=300&every=20`).
@@ -34,7 +34,7 @@ pub fn IdleExperimentCard(
     let running = move || view.with(|v| v.phase.is_some_and(|p| p != Phase::Done));
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
-        let console_settings = console.settings().get_untracked();
+        let console_settings = shown.settings.get_untracked();
         let settings = parse_seconds("watch for", &watch.get_untracked()).and_then(|max_idle_ms| {
             Ok(IdleSettings {
                 max_idle_ms,
@@ -203,7 +203,7 @@ fn ProbeTimeline(view: ReadSignal<IdleView>) -> impl IntoView {
                 .collect_view()
         })
     };
-    let marks = expect_context::<Console>().page_marks();
+    let marks = expect_context::<ConsoleView>().page_marks;
     // The spans the page was hidden during the run, as (left %, width %) of the axis.
     let hidden = move || {
         view.with(|v| {

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use wsdoctor_core::close_code;
 use wsdoctor_core::live_metrics::LiveMetrics;
 
-use crate::session::Console;
+use crate::session::ConsoleView;
 
 const SPARK_WIDTH: f64 = 240.0;
 const SPARK_HEIGHT: f64 = 40.0;
@@ -18,20 +18,14 @@ fn ms(value: Option<f64>) -> String {
 /// The live metrics panel.
 #[component]
 pub fn LiveMetricsPanel() -> impl IntoView {
-    let console = expect_context::<Console>();
-    let metrics = console.metrics();
+    let shown = expect_context::<ConsoleView>();
+    let metrics = shown.metrics;
     let active = move || metrics.with(LiveMetrics::active);
     let p50 = move || metrics.with(|m| ms(m.latency_percentile(50.0)));
     let p95 = move || metrics.with(|m| ms(m.latency_percentile(95.0)));
     let samples = move || metrics.with(|m| m.latencies().len());
-    let reconnects = move || {
-        metrics.with(|m| {
-            (
-                m.reconnects_last_minute(console.now()),
-                m.reconnects_total(),
-            )
-        })
-    };
+    let reconnects =
+        move || metrics.with(|m| (m.reconnects_last_minute(shown.now()), m.reconnects_total()));
     view! {
         <section class="card metrics" aria-labelledby="metrics-heading" data-testid="metrics">
             <h2 id="metrics-heading">"Live metrics"</h2>
@@ -72,7 +66,7 @@ pub fn LiveMetricsPanel() -> impl IntoView {
 /// The latency samples as a line, newest right.
 #[component]
 fn Sparkline() -> impl IntoView {
-    let metrics = expect_context::<Console>().metrics();
+    let metrics = expect_context::<ConsoleView>().metrics;
     let points = move || {
         metrics.with(|m| {
             let values: Vec<f64> = m.latencies().collect();
@@ -115,7 +109,7 @@ fn Sparkline() -> impl IntoView {
 /// One bar per close code seen, longest = most frequent, code and count written out.
 #[component]
 fn DisconnectBars() -> impl IntoView {
-    let metrics = expect_context::<Console>().metrics();
+    let metrics = expect_context::<ConsoleView>().metrics;
     let rows = move || {
         metrics.with(|m| {
             let most = m.disconnects().values().copied().max().unwrap_or(1).max(1);

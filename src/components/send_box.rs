@@ -4,7 +4,7 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 
 use super::switch::Switch;
-use crate::session::{ConnectionStatus, Console};
+use crate::session::{Console, ConsoleView};
 
 /// Where the user types a message to send.
 #[component]
@@ -12,7 +12,7 @@ pub fn SendBox() -> impl IntoView {
     let console = expect_context::<Console>();
     let message = RwSignal::new(String::new());
     let binary = RwSignal::new(false);
-    let status = console.status();
+    let is_open = expect_context::<ConsoleView>().is_open;
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         let typed = message.get_untracked();
@@ -39,7 +39,7 @@ pub fn SendBox() -> impl IntoView {
                 <button
                     type="submit"
                     data-testid="send-button"
-                    disabled=move || status.get() != ConnectionStatus::Open
+                    disabled=move || !is_open.get()
                 >
                     "Send"
                 </button>

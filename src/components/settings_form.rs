@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use wsdoctor_core::settings::{ConsoleSettings, parse_max_attempts, parse_seconds, seconds_field};
 
 use super::number_field::NumberField;
-use crate::session::Console;
+use crate::session::{Console, ConsoleView};
 
 /// The form's fields, as typed.
 #[derive(Clone, Copy)]
@@ -88,7 +88,7 @@ impl Fields {
 #[component]
 pub fn SettingsForm() -> impl IntoView {
     let console = expect_context::<Console>();
-    let settings = console.settings();
+    let settings = expect_context::<ConsoleView>().settings;
     let fields = Fields::new(&settings.get_untracked());
     let outcome: RwSignal<Option<Result<String, String>>> = RwSignal::new(None);
     let on_submit = move |ev: SubmitEvent| {

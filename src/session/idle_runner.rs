@@ -1,11 +1,6 @@
-//! Runs core's idle-timeout experiment in the page: opens its probe sockets, keeps its
-//! timers, feeds every socket event and timer back in, and publishes a view (probes,
-//! countdown, verdict) for the experiment card.
-//!
-//! As in the console, a socket or timer is never dropped inside its own callback: what
-//! must go waits in a graveyard until the next event from elsewhere.
-
-use std::collections::HashMap;
+//! Runs core's idle-timeout experiment in the page: opens its probe sockets and keeps its
+//! timers through the session's one `Driver`, feeds every socket event and timer back
+//! in, and publishes a view (probes, countdown, verdict) for the experiment card.
 
 use leptos::prelude::*;
 use wsdoctor_core::Millis;
@@ -15,10 +10,10 @@ use wsdoctor_core::idle::{
 };
 use wsdoctor_core::target::check_target;
 
+use super::driver::Driver;
 use super::page::page_is_https;
 use crate::browser::clock;
-use crate::browser::socket::{Socket, SocketEvent};
-use crate::browser::timer::Timers;
+use crate::browser::socket::{SendError, SocketEvent};
 
 /// How often the card's countdown and probe bars refresh while running.
 const REFRESH_MS: u64 = 250;
@@ -55,18 +50,11 @@ enum RunnerTimer {
     Refresh,
 }
 
-#[derive(Default)]
-struct Runtime {
-    sockets: HashMap<ProbeId, Socket>,
-    timers: Timers<RunnerTimer>,
-    graveyard_sockets: Vec<Socket>,
-}
-
 /// The idle experiment's runner, cheap to copy into callbacks.
 #[derive(Clone, Copy)]
 pub struct IdleRunner {
     experiment: StoredValue<Option<IdleExperiment>>,
-    runtime: StoredValue<Runtime, LocalStorage>,
+    driver: Driver<ProbeId, RunnerTimer>,
     view: RwSignal<IdleView>,
 }
 
@@ -75,7 +63,7 @@ impl IdleRunner {
     pub fn new() -> IdleRunner {
         IdleRunner {
             experiment: StoredValue::new(None),
-            runtime: StoredValue::new_local(Runtime::default()),
+            driver: Driver::new(),
             view: RwSignal::new(IdleView::default()),
         }
     }
@@ -108,7 +96,7 @@ impl IdleRunner {
             });
             return;
         }
-        self.clear_runtime();
+        self.driver.stop_all();
         self.experiment
             .set_value(Some(IdleExperiment::new(settings)));
         self.view.set(IdleView::default());
@@ -136,14 +124,6 @@ impl IdleRunner {
         if self.is_running() {
             self.feed(Input::PageHidden);
         }
-    }
-
-    fn clear_runtime(&self) {
-        self.runtime.update_value(|rt| {
-            let sockets: Vec<Socket> = rt.sockets.drain().map(|(_, s)| s).collect();
-            rt.graveyard_sockets.extend(sockets);
-            rt.timers.cancel_all();
-        });
     }
 
     fn feed(&self, input: Input) {
@@ -175,14 +155,11 @@ impl IdleRunner {
                 protocols,
             } => {
                 let runner = *self;
-                match Socket::open(&url, &protocols, move |event| {
+                let opened = self.driver.open(probe, &url, &protocols, move |event| {
                     runner.on_socket(probe, event)
-                }) {
-                    Ok(socket) => self.runtime.update_value(|rt| {
-                        if let Some(old) = rt.sockets.insert(probe, socket) {
-                            rt.graveyard_sockets.push(old);
-                        }
-                    }),
+                });
+                match opened {
+                    Ok(()) => {}
                     Err(err) => {
                         log_refusal(&err.to_string());
                         self.feed(Input::Closed {
@@ -193,57 +170,31 @@ impl IdleRunner {
                     }
                 }
             }
-            Command::Send { probe, text } => {
-                let sent = self
-                    .runtime
-                    .with_value(|rt| rt.sockets.get(&probe).map(|socket| socket.send_text(&text)));
-                if let Some(Err(why)) = sent {
-                    log_refusal(&why);
-                }
-            }
+            Command::Send { probe, text } => match self.driver.send_text(probe, &text) {
+                Ok(()) | Err(SendError::Gone) => {}
+                Err(why) => log_refusal(&why.to_string()),
+            },
             Command::Close {
                 probe,
                 code,
                 reason,
-            } => self.runtime.update_value(|rt| {
-                if let Some(socket) = rt.sockets.remove(&probe) {
-                    let _ = socket.close(code, &reason);
-                    rt.graveyard_sockets.push(socket);
-                }
-            }),
+            } => {
+                let _ = self.driver.close(probe, code, &reason);
+                self.driver.forget(probe);
+            }
             Command::StartTimer { id, after_ms } => {
                 let runner = *self;
-                self.runtime.update_value(|rt| {
-                    rt.timers
-                        .start(RunnerTimer::Experiment(id), after_ms, move || {
-                            runner.timer_fired(id)
-                        })
-                });
+                self.driver
+                    .start_timer(RunnerTimer::Experiment(id), after_ms, move || {
+                        runner.feed(Input::Timer(id))
+                    });
             }
-            Command::CancelTimer(id) => self
-                .runtime
-                .update_value(|rt| rt.timers.cancel(RunnerTimer::Experiment(id))),
+            Command::CancelTimer(id) => self.driver.cancel_timer(RunnerTimer::Experiment(id)),
             Command::Finished => {}
         }
     }
 
-    fn bury_leftovers(&self) {
-        let _ = self.runtime.try_update_value(|rt| {
-            rt.graveyard_sockets.clear();
-            rt.timers.bury();
-        });
-    }
-
-    fn timer_fired(&self, id: IdleTimer) {
-        self.bury_leftovers();
-        let _ = self
-            .runtime
-            .try_update_value(|rt| rt.timers.fired(RunnerTimer::Experiment(id)));
-        self.feed(Input::Timer(id));
-    }
-
     fn on_socket(&self, probe: ProbeId, event: SocketEvent) {
-        self.bury_leftovers();
         let input = match event {
             SocketEvent::Opened { protocol, .. } => Input::Opened { probe, protocol },
             SocketEvent::Text(text) => Input::Message {
@@ -254,35 +205,22 @@ impl IdleRunner {
             SocketEvent::Error => return,
             SocketEvent::Closed {
                 code, was_clean, ..
-            } => {
-                let _ = self.runtime.try_update_value(|rt| {
-                    if let Some(socket) = rt.sockets.remove(&probe) {
-                        rt.graveyard_sockets.push(socket);
-                    }
-                });
-                Input::Closed {
-                    probe,
-                    code,
-                    was_clean,
-                }
-            }
+            } => Input::Closed {
+                probe,
+                code,
+                was_clean,
+            },
         };
         self.feed(input);
     }
 
     fn schedule_refresh(&self) {
         let runner = *self;
-        let _ = self.runtime.try_update_value(|rt| {
-            rt.timers
-                .start(RunnerTimer::Refresh, REFRESH_MS, move || runner.refresh())
-        });
+        self.driver
+            .start_timer(RunnerTimer::Refresh, REFRESH_MS, move || runner.refresh());
     }
 
     fn refresh(&self) {
-        self.bury_leftovers();
-        let _ = self
-            .runtime
-            .try_update_value(|rt| rt.timers.fired(RunnerTimer::Refresh));
         self.publish();
         if self.is_running() {
             self.schedule_refresh();

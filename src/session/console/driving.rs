@@ -1,40 +1,37 @@
 //! Driving the connection: each input goes to core's `Supervisor`, each of its commands
-//! is carried out through `browser/` (sockets, timers), and every socket and timer event
-//! is fed back in. A socket or timer is never dropped inside its own callback.
+//! is carried out through the session's `Driver` (sockets, timers), and every socket and
+//! timer event is fed back in, and into core's `Evidence`.
 
 use leptos::prelude::*;
 use wsdoctor_core::Millis;
 use wsdoctor_core::event_log::{ConnId, LogEvent, MessageSummary};
 use wsdoctor_core::supervisor::{Command, Input, TimerId};
+
 use wsdoctor_core::target::mask_secrets_in_text;
 
-use super::{Console, ConsoleTimer, Payload, SocketFacts};
+use super::{Console, ConsoleTimer, Payload};
 use crate::browser::clock;
-use crate::browser::socket::{Socket, SocketEvent};
+use crate::browser::socket::{SendError, SocketEvent};
 
 impl Console {
     pub(super) fn send_on(&self, conn: ConnId, payload: Payload) {
         let now = clock::now();
-        let outcome = self.runtime.with_value(|rt| match rt.sockets.get(&conn) {
-            Some(socket) => match payload {
-                Payload::Text(text) => socket.send_text(text),
-                Payload::Binary(bytes) => socket.send_bytes(bytes),
-            },
-            None => Err("the connection is gone".into()),
-        });
+        let outcome = match payload {
+            Payload::Text(text) => self.driver.send_text(conn, text),
+            Payload::Binary(bytes) => self.driver.send_bytes(conn, bytes),
+        };
         let event = match outcome {
             Ok(()) => {
                 let size = payload.len();
-                self.runtime.update_value(|rt| {
-                    let facts = rt.facts.entry(conn).or_default();
-                    facts.last_traffic = Some(now);
-                    facts.largest_sent = Some(facts.largest_sent.unwrap_or(0).max(size));
-                    facts.last_sent = Some((now, size));
-                });
-                self.metrics_store.update_value(|m| m.sent(conn, now));
+                let _ = self
+                    .runtime
+                    .try_update_value(|rt| rt.evidence.sent(conn, now, size));
+                let _ = self.metrics.try_update_untracked(|m| m.sent(conn, now));
                 LogEvent::Sent(payload.summary())
             }
-            Err(message) => LogEvent::SendFailed { message },
+            Err(err) => LogEvent::SendFailed {
+                message: err.to_string(),
+            },
         };
         self.record(Some(conn), event);
     }
@@ -54,8 +51,9 @@ impl Console {
             match command {
                 Command::Open { conn, url } => {
                     if is_retry {
-                        self.metrics_store
-                            .update_value(|m| m.reconnect_started(now));
+                        let _ = self
+                            .metrics
+                            .try_update_untracked(|m| m.reconnect_started(now));
                     }
                     self.open(conn, &url, by_user);
                 }
@@ -73,37 +71,29 @@ impl Console {
     pub(super) fn execute(&self, command: Command) {
         match command {
             Command::Open { conn, url } => self.open(conn, &url, false),
-            Command::Close { conn, code, reason } => {
-                let outcome = self
-                    .runtime
-                    .with_value(|rt| rt.sockets.get(&conn).map(|s| s.close(code, &reason)));
-                match outcome {
-                    Some(Ok(())) => self.record(Some(conn), LogEvent::Closing { code, reason }),
-                    Some(Err(message)) => self.record(Some(conn), LogEvent::SendFailed { message }),
-                    None => {}
-                }
-            }
+            Command::Close { conn, code, reason } => match self.driver.close(conn, code, &reason) {
+                Ok(()) => self.record(Some(conn), LogEvent::Closing { code, reason }),
+                Err(SendError::Gone) => {}
+                Err(err) => self.record(
+                    Some(conn),
+                    LogEvent::SendFailed {
+                        message: err.to_string(),
+                    },
+                ),
+            },
             Command::Drop(conn) => {
-                self.metrics_store.update_value(|m| m.dropped(conn));
-                self.runtime.update_value(|rt| {
-                    if let Some(socket) = rt.sockets.remove(&conn) {
-                        rt.graveyard_sockets.push(socket);
-                    }
-                })
+                let _ = self.metrics.try_update_untracked(|m| m.dropped(conn));
+                self.driver.forget(conn);
             }
             Command::Send { conn, payload } => self.send_on(conn, Payload::Text(&payload)),
             Command::StartTimer { id, after_ms } => {
                 let console = *self;
-                self.runtime.update_value(|rt| {
-                    rt.timers
-                        .start(ConsoleTimer::Supervisor(id), after_ms, move || {
-                            console.timer_fired(id)
-                        })
-                });
+                self.driver
+                    .start_timer(ConsoleTimer::Supervisor(id), after_ms, move || {
+                        console.feed(Input::Timer(id))
+                    });
             }
-            Command::CancelTimer(id) => self
-                .runtime
-                .update_value(|rt| rt.timers.cancel(ConsoleTimer::Supervisor(id))),
+            Command::CancelTimer(id) => self.driver.cancel_timer(ConsoleTimer::Supervisor(id)),
         }
     }
 
@@ -114,23 +104,16 @@ impl Console {
                 url: url.to_string(),
             },
         );
-        self.runtime.update_value(|rt| {
-            rt.facts.insert(
-                conn,
-                SocketFacts {
-                    started_by_user: by_user,
-                    ..SocketFacts::default()
-                },
-            );
-        });
+        let _ = self
+            .runtime
+            .try_update_value(|rt| rt.evidence.started(conn, by_user));
         let console = *self;
         let protocols = self.protocols.get_value();
-        match Socket::open(url, &protocols, move |event| {
+        let opened = self.driver.open(conn, url, &protocols, move |event| {
             console.on_socket_event(conn, event)
-        }) {
-            Ok(socket) => self.runtime.update_value(|rt| {
-                rt.sockets.insert(conn, socket);
-            }),
+        });
+        match opened {
+            Ok(()) => {}
             Err(err) => {
                 self.record(
                     Some(conn),
@@ -148,36 +131,18 @@ impl Console {
         }
     }
 
-    pub(super) fn timer_fired(&self, id: TimerId) {
-        // The firing timer must outlive this call: move it aside, drop older leftovers.
-        let _ = self.runtime.try_update_value(|rt| {
-            rt.timers.bury();
-            rt.graveyard_sockets.clear();
-            rt.timers.fired(ConsoleTimer::Supervisor(id));
-        });
-        self.feed(Input::Timer(id));
-    }
-
     pub(super) fn on_socket_event(&self, conn: ConnId, event: SocketEvent) {
         let now = clock::now();
-        // Leftovers from elsewhere may go now; this socket is not among them (it is live).
-        let _ = self.runtime.try_update_value(|rt| {
-            rt.timers.bury();
-            rt.graveyard_sockets.clear();
-        });
         match event {
             SocketEvent::Opened {
                 protocol,
                 extensions,
             } => {
                 let companion = protocol == wsdoctor_core::COMPANION_SUBPROTOCOL;
-                let _ = self.runtime.try_update_value(|rt| {
-                    let facts = rt.facts.entry(conn).or_default();
-                    facts.opened_at = Some(now);
-                    facts.last_traffic = Some(now);
-                    facts.companion = companion;
-                });
-                let _ = self.metrics_store.try_update_value(|m| m.opened(conn));
+                let _ = self
+                    .runtime
+                    .try_update_value(|rt| rt.evidence.opened(conn, now, &protocol));
+                let _ = self.metrics.try_update_untracked(|m| m.opened(conn));
                 self.record(
                     Some(conn),
                     LogEvent::Opened {
@@ -212,9 +177,7 @@ impl Console {
                 reason,
                 was_clean,
             } => {
-                let _ = self
-                    .metrics_store
-                    .try_update_value(|m| m.closed(conn, code));
+                let _ = self.metrics.try_update_untracked(|m| m.closed(conn, code));
                 self.record(
                     Some(conn),
                     LogEvent::Closed {
@@ -227,25 +190,15 @@ impl Console {
                 // and the history show it with any URL's secrets masked.
                 let reason = mask_secrets_in_text(&reason);
                 self.explain(conn, now, code, &reason, was_clean);
-                // This socket is running this callback: keep it until the next event.
-                let _ = self.runtime.try_update_value(|rt| {
-                    if let Some(socket) = rt.sockets.remove(&conn) {
-                        rt.graveyard_sockets.push(socket);
-                    }
-                });
                 self.feed(Input::Closed { conn, code, reason });
             }
         }
     }
 
     pub(super) fn note_traffic(&self, conn: ConnId, now: Millis) {
-        let _ = self.runtime.try_update_value(|rt| {
-            if let Some(facts) = rt.facts.get_mut(&conn) {
-                facts.last_traffic = Some(now);
-            }
-        });
         let _ = self
-            .metrics_store
-            .try_update_value(|m| m.received(conn, now));
+            .runtime
+            .try_update_value(|rt| rt.evidence.received(conn, now));
+        let _ = self.metrics.try_update_untracked(|m| m.received(conn, now));
     }
 }

@@ -3,23 +3,24 @@
 //! event log, and explains each close with core's diagnosis.
 //!
 //! Every socket has a `ConnId`; events are logged under the id of the socket that
-//! reported them. A socket or timer is never dropped from inside its own callback: what
-//! must go is moved to a graveyard, emptied at the next event from elsewhere.
+//! reported them. Sockets and timers are kept by the session's one `Driver`; what the
+//! page saw of each connection is kept as core's `Evidence` for explaining its close.
 //!
-//! Per message the console does little (count, summarise, feed the supervisor); the
-//! page sees the log and the live metrics at most every `PUBLISH_MS`, and the state is
-//! saved for a reload at most every `SAVE_MS`.
+//! Per message the console does little (count, summarise, feed the supervisor); the log
+//! and the live metrics are updated in place without telling the page, which is told at
+//! most every `PUBLISH_MS` (nothing is copied for it), and the state is saved for a
+//! reload at most every `SAVE_MS`.
 //!
 //! This file holds the console's state and what components call; `driving` carries the
 //! supervisor's commands out and feeds events in, `explaining` turns a close into
 //! findings (with the companion's side when there is one), `publishing` shows the page
-//! the log, metrics and status, and saves and restores the console across reloads.
-
-use std::collections::HashMap;
+//! the log, metrics and status, and saves and restores the console across reloads;
+//! `view` is what components read (`ConsoleView`), apart from the actions here.
 
 use leptos::prelude::*;
 use wsdoctor_core::companion_link::CompanionLink;
 use wsdoctor_core::event_log::{ConnId, EventLog, LogEvent, MessageSummary};
+use wsdoctor_core::evidence::Evidence;
 use wsdoctor_core::live_metrics::LiveMetrics;
 use wsdoctor_core::page_marks::PageMarks;
 use wsdoctor_core::settings::ConsoleSettings;
@@ -27,17 +28,19 @@ use wsdoctor_core::supervisor::{Attempt, Input, State, Supervisor, TimerId};
 use wsdoctor_core::target::{check_target, parse_subprotocols};
 use wsdoctor_core::{Millis, close_code, hex};
 
+use super::driver::Driver;
 use super::page::page_is_https;
 use super::persist;
 use super::status::{CloseExplanation, ConnectionStatus};
 use crate::browser::lifecycle::PageEvent;
-use crate::browser::socket::Socket;
-use crate::browser::timer::Timers;
 use crate::browser::{clock, download, random};
 
 mod driving;
 mod explaining;
 mod publishing;
+mod view;
+
+pub use view::ConsoleView;
 
 /// How many log entries the console keeps; older ones are counted, not kept.
 pub const LOG_CAPACITY: usize = 1000;
@@ -45,23 +48,6 @@ pub const LOG_CAPACITY: usize = 1000;
 const PUBLISH_MS: u64 = 100;
 /// How often, at most, the console saves its state for a reload.
 const SAVE_MS: Millis = 2_000.0;
-
-/// What the console knows about one socket beyond the supervisor's view.
-#[derive(Default)]
-struct SocketFacts {
-    opened_at: Option<Millis>,
-    last_traffic: Option<Millis>,
-    hidden_while_open: bool,
-    went_offline: bool,
-    clock_jump: Option<Millis>,
-    largest_sent: Option<usize>,
-    /// The last message the page sent: when, and how many bytes.
-    last_sent: Option<(Millis, usize)>,
-    /// The server picked `wsdoctor.v1`: it is the companion and can say how it saw closes.
-    companion: bool,
-    /// The user started it (Connect), rather than an automatic retry.
-    started_by_user: bool,
-}
 
 /// The console's timers: the supervisor's, and the next redraw of the log.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -72,32 +58,31 @@ enum ConsoleTimer {
     AskServer(ConnId),
 }
 
-/// The browser side of the console: live sockets and timers, and what must be dropped.
+/// What the console keeps beside the supervisor: the evidence for explaining closes, the
+/// link to the companion, and when it last saved.
 #[derive(Default)]
 struct Runtime {
-    sockets: HashMap<ConnId, Socket>,
-    timers: Timers<ConsoleTimer>,
-    facts: HashMap<ConnId, SocketFacts>,
-    graveyard_sockets: Vec<Socket>,
-    last_save: Option<Millis>,
+    evidence: Evidence,
     companion: CompanionLink,
+    last_save: Option<Millis>,
 }
 
 /// The console's state, cheap to copy into callbacks and components.
 #[derive(Clone, Copy)]
 pub struct Console {
+    /// Updated in place on every event; the page is told at most every `PUBLISH_MS`.
     log: RwSignal<EventLog>,
-    log_store: StoredValue<EventLog>,
     status: RwSignal<ConnectionStatus>,
     last_close: RwSignal<Option<CloseExplanation>>,
     history: RwSignal<Vec<Attempt>>,
     settings: RwSignal<ConsoleSettings>,
+    /// Like `log`: updated in place, the page told at most every `PUBLISH_MS`.
     metrics: RwSignal<LiveMetrics>,
-    metrics_store: StoredValue<LiveMetrics>,
     page_marks: RwSignal<PageMarks>,
     protocols: StoredValue<Vec<String>>,
     supervisor: StoredValue<Supervisor>,
-    runtime: StoredValue<Runtime, LocalStorage>,
+    runtime: StoredValue<Runtime>,
+    driver: Driver<ConnId, ConsoleTimer>,
 }
 
 impl Console {
@@ -107,12 +92,10 @@ impl Console {
         let settings = ConsoleSettings::default();
         let console = Console {
             log: RwSignal::new(EventLog::new(LOG_CAPACITY)),
-            log_store: StoredValue::new(EventLog::new(LOG_CAPACITY)),
             status: RwSignal::new(ConnectionStatus::Idle),
             last_close: RwSignal::new(None),
             history: RwSignal::new(Vec::new()),
             metrics: RwSignal::new(LiveMetrics::new()),
-            metrics_store: StoredValue::new(LiveMetrics::new()),
             page_marks: RwSignal::new(PageMarks::new()),
             protocols: StoredValue::new(Vec::new()),
             supervisor: StoredValue::new(Supervisor::new(
@@ -121,7 +104,8 @@ impl Console {
                 random::seed(),
             )),
             settings: RwSignal::new(settings),
-            runtime: StoredValue::new_local(Runtime::default()),
+            runtime: StoredValue::new(Runtime::default()),
+            driver: Driver::new(),
         };
         match persist::load() {
             Ok(Some(saved)) => console.restore(saved),
@@ -129,58 +113,6 @@ impl Console {
             Err(message) => console.record(None, LogEvent::Note { message }),
         }
         console
-    }
-
-    /// The event log.
-    pub fn log(&self) -> ReadSignal<EventLog> {
-        self.log.read_only()
-    }
-
-    /// The connection's status.
-    pub fn status(&self) -> ReadSignal<ConnectionStatus> {
-        self.status.read_only()
-    }
-
-    /// The last close, explained.
-    pub fn last_close(&self) -> ReadSignal<Option<CloseExplanation>> {
-        self.last_close.read_only()
-    }
-
-    /// Every connection attempt so far (bounded), for the reconnection history.
-    pub fn history(&self) -> ReadSignal<Vec<Attempt>> {
-        self.history.read_only()
-    }
-
-    /// The settings in force.
-    pub fn settings(&self) -> ReadSignal<ConsoleSettings> {
-        self.settings.read_only()
-    }
-
-    /// The live metrics (refreshed at most every `PUBLISH_MS`).
-    pub fn metrics(&self) -> ReadSignal<LiveMetrics> {
-        self.metrics.read_only()
-    }
-
-    /// The page's hidden spans and marks, for the timelines.
-    pub fn page_marks(&self) -> ReadSignal<PageMarks> {
-        self.page_marks.read_only()
-    }
-
-    /// The page's clock now, for views that show "in the last minute".
-    pub fn now(&self) -> Millis {
-        clock::now()
-    }
-
-    /// The next `count` waits of the reconnect policy in force: (ceiling, one jittered
-    /// example) in ms, so the user sees what auto-reconnect will do before it happens.
-    pub fn reconnect_preview(&self, count: usize, seed: u64) -> Vec<(u64, u64)> {
-        let policy = self.settings.with(ConsoleSettings::policy);
-        policy
-            .preview(seed, count)
-            .into_iter()
-            .enumerate()
-            .map(|(attempt, example)| (policy.ceiling_ms(attempt as u32), example))
-            .collect()
     }
 
     /// Puts new settings in force: the policy at the next close, a heartbeat at once on
@@ -234,7 +166,7 @@ impl Console {
     /// The kept log as JSON lines, as `export_log` writes it.
     pub fn log_as_json_lines(&self) -> String {
         let show = self.settings.with_untracked(|s| s.show_secrets);
-        self.log_store.with_value(|log| log.to_json_lines(show))
+        self.log.with_untracked(|log| log.to_json_lines(show))
     }
 
     /// Opens a connection to `target`, replacing any current one. A target that is not a
@@ -332,18 +264,6 @@ impl Console {
     /// Records an event of the page's life, and keeps it as evidence for the open
     /// connections' diagnosis (hidden, offline, slept).
     pub fn record_page_event(&self, event: PageEvent) {
-        let _ = self.runtime.try_update_value(|rt| {
-            for facts in rt.facts.values_mut().filter(|f| f.opened_at.is_some()) {
-                match event {
-                    PageEvent::Hidden | PageEvent::Frozen => facts.hidden_while_open = true,
-                    PageEvent::Offline => facts.went_offline = true,
-                    PageEvent::ClockJump(by) => {
-                        facts.clock_jump = Some(facts.clock_jump.unwrap_or(0.0) + by as f64);
-                    }
-                    _ => {}
-                }
-            }
-        });
         let leaving = matches!(event, PageEvent::PageHide(_));
         let logged = match event {
             PageEvent::Hidden => LogEvent::PageHidden,
@@ -358,6 +278,9 @@ impl Console {
         };
         let now = clock::now();
         let _ = self
+            .runtime
+            .try_update_value(|rt| rt.evidence.page_event(&logged));
+        let _ = self
             .page_marks
             .try_update(|marks| marks.record(now, &logged));
         self.record(None, logged);
@@ -368,7 +291,6 @@ impl Console {
 
     /// Empties the log (also the saved copy).
     pub fn clear_log(&self) {
-        self.log_store.update_value(EventLog::clear);
         self.log.update(EventLog::clear);
         self.save_now();
     }

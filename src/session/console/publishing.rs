@@ -1,5 +1,5 @@
-//! What the page sees and what a reload keeps: the log and metrics are published at most
-//! every `PUBLISH_MS`, the status after each input, and the state is saved at most every
+//! What the page sees and what a reload keeps: the log and metrics, updated in place, are
+//! shown to the page at most every `PUBLISH_MS`, the status after each input, and the state is saved at most every
 //! `SAVE_MS` (and restored when the page loads).
 
 use leptos::prelude::*;
@@ -31,8 +31,7 @@ impl Console {
             .set(self.supervisor.with_value(|s| s.history().to_vec()));
         let mut marks = saved.page;
         let restored = saved.log.len();
-        self.log_store
-            .update_value(|log| log.restore(saved.log, now));
+        self.log.update_untracked(|log| log.restore(saved.log, now));
         if restored > 0 {
             marks.record(now, &LogEvent::Restored { entries: restored });
         }
@@ -79,32 +78,23 @@ impl Console {
     pub(super) fn record(&self, conn: Option<ConnId>, event: LogEvent) {
         let at = clock::now();
         if self
-            .log_store
-            .try_update_value(|log| log.push(at, conn, event))
+            .log
+            .try_update_untracked(|log| log.push(at, conn, event))
             .is_none()
         {
             return; // the console is gone
         }
-        let pending = self
-            .runtime
-            .try_with_value(|rt| rt.timers.is_pending(ConsoleTimer::Publish))
-            .unwrap_or(true);
-        if pending {
+        if self.driver.timer_pending(ConsoleTimer::Publish) {
             return;
         }
         let console = *self;
-        let _ = self.runtime.try_update_value(|rt| {
-            rt.timers.start(ConsoleTimer::Publish, PUBLISH_MS, move || {
+        self.driver
+            .start_timer(ConsoleTimer::Publish, PUBLISH_MS, move || {
                 console.publish_tick()
-            })
-        });
+            });
     }
 
     pub(super) fn publish_tick(&self) {
-        // The firing timer is kept aside until the next event: it is running now.
-        let _ = self
-            .runtime
-            .try_update_value(|rt| rt.timers.fired(ConsoleTimer::Publish));
         self.publish();
         let now = clock::now();
         let due = self
@@ -116,14 +106,11 @@ impl Console {
         }
     }
 
-    /// Shows the page the log and metrics as they are now.
+    /// Tells the page the log and metrics changed (they are updated in place: nothing
+    /// is copied).
     pub(super) fn publish(&self) {
-        if let Some(snapshot) = self.log_store.try_get_value() {
-            let _ = self.log.try_set(snapshot);
-        }
-        if let Some(snapshot) = self.metrics_store.try_get_value() {
-            let _ = self.metrics.try_set(snapshot);
-        }
+        self.log.notify();
+        self.metrics.notify();
     }
 
     /// Saves settings, history, page marks and the newest log entries for a reload.
@@ -134,7 +121,7 @@ impl Console {
             self.settings.try_get_untracked(),
             self.supervisor.try_with_value(|s| s.history().to_vec()),
             self.page_marks.try_get_untracked(),
-            self.log_store.try_with_value(|log| {
+            self.log.try_with_untracked(|log| {
                 let skip = log.entries().len().saturating_sub(SAVED_LOG_ENTRIES);
                 log.entries().skip(skip).cloned().collect::<Vec<_>>()
             }),
