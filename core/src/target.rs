@@ -267,7 +267,7 @@ pub fn is_secret_name(name: &str) -> bool {
 }
 
 /// `%XX` sequences decoded (invalid ones kept as typed; invalid UTF-8 replaced).
-fn percent_decode(text: &str) -> String {
+pub(crate) fn percent_decode(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

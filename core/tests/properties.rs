@@ -123,3 +123,119 @@ proptest! {
         prop_assert!(SavedConsole::from_json(&json, 0.0, 0.0).is_ok());
     }
 }
+
+/// Text a hostile server or user could put in a report: markup, quotes, controls.
+fn hostile_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        any_text(),
+        Just("<img src=x onerror=alert(1)>".to_string()),
+        Just("\"}],\"schema_version\":2,{\"".to_string()),
+        Just("`![x](http://evil)`\r\n| a | b |".to_string()),
+    ]
+}
+
+fn any_report() -> impl Strategy<Value = wsdoctor_core::report::Report> {
+    use wsdoctor_core::report::{
+        CheckKind, CheckResult, CheckStatus, Connection, Environment, LifecycleEvent, Report,
+        ReportFinding, SCHEMA_VERSION,
+    };
+    (
+        hostile_text(),
+        hostile_text(),
+        hostile_text(),
+        proptest::option::of(0u16..5000),
+        proptest::option::of(any::<bool>()),
+        proptest::option::of(0u64..u64::MAX / 2),
+        0usize..4,
+    )
+        .prop_map(
+            |(target, summary, reason, code, clean, lifetime, n)| Report {
+                schema_version: SCHEMA_VERSION,
+                app_version: "0.1.0".into(),
+                generated_at: "2026-11-26T14:45:00Z".into(),
+                target: target.clone(),
+                environment: Environment {
+                    user_agent: reason.clone(),
+                    ..Environment::default()
+                },
+                checks: (0..n)
+                    .map(|i| CheckResult {
+                        kind: CheckKind::ALL[i],
+                        status: [
+                            CheckStatus::Pass,
+                            CheckStatus::Warn,
+                            CheckStatus::Fail,
+                            CheckStatus::Error,
+                        ][i],
+                        summary: summary.clone(),
+                        details: serde_json::json!({ "findings": [reason.clone()], "n": lifetime }),
+                    })
+                    .collect(),
+                connections: (0..n as u32)
+                    .map(|id| Connection {
+                        id,
+                        url: target.clone(),
+                        started_at: "2026-11-26T14:45:00Z".into(),
+                        opened_at: None,
+                        closed_at: Some("2026-11-26T14:45:01Z".into()),
+                        close_code: code,
+                        reason: reason.clone(),
+                        was_clean: clean,
+                        lifetime_ms: lifetime,
+                        server: None,
+                    })
+                    .collect(),
+                lifecycle: vec![LifecycleEvent {
+                    at: "2026-11-26T14:45:00Z".into(),
+                    kind: "hidden".into(),
+                    label: summary.clone(),
+                }],
+                findings: vec![ReportFinding {
+                    connection: 1,
+                    finding: summary,
+                    confidence: "high".into(),
+                    evidence: vec![reason.clone()],
+                    advice: vec![target],
+                }],
+                redacted: vec![reason],
+            },
+        )
+}
+
+proptest! {
+    #[test]
+    fn any_report_reads_back_from_its_json_and_from_base64url(report in any_report()) {
+        use wsdoctor_core::report::{base64url_decode, base64url_encode, parse_report};
+        prop_assert_eq!(parse_report(&report.to_json()), Ok(report.clone()));
+        let compact = report.to_compact_json();
+        let text = base64url_encode(compact.as_bytes());
+        prop_assert!(text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+        let bytes = base64url_decode(&text).unwrap();
+        prop_assert_eq!(parse_report(std::str::from_utf8(&bytes).unwrap()), Ok(report));
+    }
+
+    #[test]
+    fn markdown_keeps_every_value_on_its_line_in_a_code_span(report in any_report()) {
+        let text = wsdoctor_core::report::markdown(&report);
+        for line in text.lines() {
+            // A value broken onto its own line could start a heading, a list or HTML.
+            prop_assert!(!line.starts_with('<'), "{}", line);
+        }
+        prop_assert_eq!(text.matches('`').count() % 2, 0, "code spans are balanced");
+    }
+
+    #[test]
+    fn any_bytes_survive_base64url(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
+        use wsdoctor_core::report::{base64url_decode, base64url_encode};
+        prop_assert_eq!(base64url_decode(&base64url_encode(&bytes)), Ok(bytes));
+    }
+
+    #[test]
+    fn reading_any_text_as_a_report_or_a_link_never_panics(text in hostile_text()) {
+        let _ = wsdoctor_core::report::parse_report(&text);
+        let _ = wsdoctor_core::report::base64url_decode(&text);
+        let presets = wsdoctor_core::link::LinkPresets::read(|_| Some(text.clone()), true);
+        // Whatever was accepted is usable; whatever was refused is said.
+        prop_assert!(presets.target.is_some() || presets.problems.iter().any(|p| p.contains("target=")) || text.trim().is_empty());
+    }
+}

@@ -67,6 +67,40 @@ pub struct IdleSettings {
     pub heartbeat_payload: String,
     /// The subprotocols the user asks for (offered next to `wsdoctor.v1`).
     pub subprotocols: Vec<String>,
+    /// Whether to offer `wsdoctor.v1` (a support link's `companion=`).
+    #[serde(default)]
+    pub companion: CompanionMode,
+}
+
+/// Whether the experiment offers the companion's subprotocol, as a support link may ask.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CompanionMode {
+    /// Offer it, and run against any server if it is not taken (the default).
+    #[default]
+    Auto,
+    /// The target must be wsdoctor-server's companion: anything else ends the run.
+    On,
+    /// Never offer it: treat the target as any server.
+    Off,
+}
+
+impl CompanionMode {
+    /// The name in links (`auto`, `on`, `off`).
+    pub fn name(self) -> &'static str {
+        match self {
+            CompanionMode::Auto => "auto",
+            CompanionMode::On => "on",
+            CompanionMode::Off => "off",
+        }
+    }
+
+    /// The mode named `name`.
+    pub fn from_name(name: &str) -> Option<CompanionMode> {
+        [CompanionMode::Auto, CompanionMode::On, CompanionMode::Off]
+            .into_iter()
+            .find(|m| m.name() == name)
+    }
 }
 
 impl Default for IdleSettings {
@@ -77,6 +111,7 @@ impl Default for IdleSettings {
             margin_ms: 1_000,
             heartbeat_payload: "ping {seq}".into(),
             subprotocols: Vec::new(),
+            companion: CompanionMode::Auto,
         }
     }
 }
@@ -339,7 +374,10 @@ impl IdleExperiment {
         }
         self.url = url;
         self.phase = Phase::Detecting;
-        self.open_first(true, out);
+        if self.settings.companion == CompanionMode::Off {
+            self.companion_offer = CompanionOffer::NotOffered;
+        }
+        self.open_first(self.settings.companion != CompanionMode::Off, out);
     }
 
     /// The user's own subprotocols, without the companion's.
@@ -373,9 +411,18 @@ impl IdleExperiment {
         });
     }
 
-    /// The server does not speak `wsdoctor.v1`: a new first connection without it.
-    fn fall_back(&mut self, offer: CompanionOffer, out: &mut Vec<Command>) {
+    /// The server does not speak `wsdoctor.v1`: a new first connection without it (or,
+    /// when the companion was required, the end of the run).
+    fn fall_back(&mut self, now: Millis, offer: CompanionOffer, out: &mut Vec<Command>) {
         self.companion_offer = offer;
+        if self.settings.companion == CompanionMode::On {
+            self.failure = Some(
+                "the target did not answer as wsdoctor-server's companion (wsdoctor.v1), and \
+                 the link asked for the companion (companion=on)"
+                    .into(),
+            );
+            return self.finish(now, out);
+        }
         out.push(Command::CancelTimer(IdleTimer::WelcomeTimeout));
         out.push(Command::CancelTimer(IdleTimer::OpenTimeout));
         let old = self.first;
@@ -498,7 +545,7 @@ impl IdleExperiment {
             // The companion's first word is always its welcome; anything else (an echo
             // of the hello, another protocol's greeting) means another server.
             let Some(ServerMessage::Welcome { session, conn, .. }) = message else {
-                return self.fall_back(CompanionOffer::WrongAnswer, out);
+                return self.fall_back(now, CompanionOffer::WrongAnswer, out);
             };
             out.push(Command::CancelTimer(IdleTimer::WelcomeTimeout));
             probe.session = Some(session);
@@ -579,7 +626,7 @@ impl IdleExperiment {
                 } else {
                     CompanionOffer::NoWelcome
                 };
-                return self.fall_back(offer, out);
+                return self.fall_back(now, offer, out);
             }
             self.failure = Some(self.unreachable(code));
             return self.finish(now, out);
@@ -639,7 +686,7 @@ impl IdleExperiment {
     fn timer(&mut self, now: Millis, timer: IdleTimer, out: &mut Vec<Command>) {
         match timer {
             IdleTimer::WelcomeTimeout if self.phase == Phase::Detecting => {
-                self.fall_back(CompanionOffer::NoWelcome, out);
+                self.fall_back(now, CompanionOffer::NoWelcome, out);
             }
             IdleTimer::OpenTimeout if self.phase == Phase::Detecting => {
                 self.failure = Some(format!(

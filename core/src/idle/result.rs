@@ -85,6 +85,8 @@ pub enum CompanionOffer {
     /// It picked `wsdoctor.v1` but answered the hello with something else (an echo of
     /// it, or its own protocol's greeting).
     WrongAnswer,
+    /// It was not offered (the user or the link turned the companion off).
+    NotOffered,
 }
 
 /// The experiment's outcome.

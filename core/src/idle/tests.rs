@@ -1019,3 +1019,98 @@ fn settings_are_checked_with_the_field_named() {
             .contains("shorter than the time watched")
     );
 }
+
+#[test]
+fn the_idle_check_warns_on_a_timeout_passes_without_one_and_fails_on_a_lifetime_cap() {
+    use crate::report::{CheckKind, CheckStatus, idle_check};
+    let mut sim = Sim::new(settings(), Path::nginx(60_000.0));
+    let check = idle_check(sim.run("wss://app.test/ws"));
+    assert_eq!(
+        (check.kind, check.status),
+        (CheckKind::Idle, CheckStatus::Warn)
+    );
+    assert!(
+        check
+            .summary
+            .starts_with("Idle connections are cut after about")
+    );
+    assert!(
+        near(check.details["idle_timeout_ms"].as_u64(), 60_000),
+        "{check:#?}"
+    );
+    assert_eq!(check.details["recommended_heartbeat_ms"], 25_000);
+    assert_eq!(check.details["cut_by"], "path");
+    let probes = check.details["probes"].as_array().unwrap();
+    assert_eq!(probes.len(), 5);
+    assert_eq!(probes[0]["name"], "silent");
+    assert_eq!(probes[0]["survived"], false);
+    assert_eq!(probes[0]["close_code"], 1006);
+    assert!(probes[0]["closed_after_ms"].is_u64());
+
+    let mut open = Sim::new(settings(), Path::open());
+    let check = idle_check(open.run("wss://app.test/ws"));
+    assert_eq!(check.status, CheckStatus::Pass);
+    assert!(check.details["idle_timeout_ms"].is_null());
+
+    let capped = Path {
+        lifetime_ms: Some(45_000.0),
+        ..Path::open()
+    };
+    let check = idle_check(Sim::new(settings(), capped).run("wss://app.test/ws"));
+    assert_eq!(check.status, CheckStatus::Fail);
+}
+
+#[test]
+fn a_cancelled_run_is_an_idle_check_that_could_not_run() {
+    use crate::report::{CheckStatus, idle_check};
+    let mut sim = Sim::new(settings(), Path::open());
+    sim.feed(Input::Start {
+        url: "wss://app.test/ws".into(),
+    });
+    sim.feed(Input::Cancel);
+    assert_eq!(
+        idle_check(sim.exp.result().unwrap()).status,
+        CheckStatus::Error
+    );
+}
+
+#[test]
+fn with_the_companion_off_the_offer_is_never_made() {
+    let settings = IdleSettings {
+        companion: CompanionMode::Off,
+        ..settings()
+    };
+    let mut sim = Sim::new(settings, Path::nginx(60_000.0));
+    let result = sim.run("wss://app.test/ws").clone();
+    assert!(
+        sim.opened
+            .iter()
+            .all(|(_, protocols)| !protocols.iter().any(|p| p == crate::COMPANION_SUBPROTOCOL)),
+        "{:?}",
+        sim.opened
+    );
+    assert!(!result.companion);
+    assert_eq!(result.companion_offer, CompanionOffer::NotOffered);
+    assert!(near(result.idle_timeout_ms, 60_000), "{result:#?}");
+    assert!(
+        verdict(&result)
+            .findings
+            .iter()
+            .any(|f| f.contains("not offered (companion off)")),
+        "{:#?}",
+        verdict(&result)
+    );
+}
+
+#[test]
+fn with_the_companion_required_another_server_ends_the_run_with_a_reason() {
+    let settings = IdleSettings {
+        companion: CompanionMode::On,
+        ..settings()
+    };
+    let mut sim = Sim::new(settings, Path::plain(Some(60_000.0)));
+    let result = sim.run("wss://other.test/socket").clone();
+    let failure = result.failure.clone().expect("the run ends");
+    assert!(failure.contains("companion=on"), "{failure}");
+    assert_eq!(sim.opened.len(), 1, "no retry without the offer");
+}

@@ -271,6 +271,13 @@ fn offer_finding(offer: CompanionOffer) -> Option<String> {
         CompanionOffer::WrongAnswer => {
             "it accepted the subprotocol but answered its hello with something else"
         }
+        CompanionOffer::NotOffered => {
+            return Some(
+                "The companion's subprotocol was not offered (companion off), so only the probes \
+                 any server allows ran: the silent one and the echoed heartbeat."
+                    .into(),
+            );
+        }
         CompanionOffer::Pending | CompanionOffer::Answered | CompanionOffer::NotPicked => {
             return None;
         }

@@ -1,0 +1,257 @@
+//! Every check's result as data, in one shape: `{kind, status, summary, details}`. The
+//! `kind` names are listed here once; `idle` is built, the others are reserved for the
+//! checks that will join the guided run and the report.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::idle::{IdleResult, verdict};
+
+/// A check a support link can ask for and a report can hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckKind {
+    /// The idle-timeout experiment: after how long idle connections are cut, and which
+    /// traffic keeps them open.
+    Idle,
+    /// Client sleep: timers throttled while hidden, half-open connections on wake.
+    Sleep,
+    /// The handshake and who is in between.
+    Handshake,
+    /// "WebSockets blocked, or the network down?"
+    Blocked,
+    /// Round trips: app-level echoes and protocol pings.
+    Roundtrip,
+    /// The largest message the path carries.
+    Size,
+    /// The close-code lab.
+    Lab,
+    /// A reconnect soak with policies side by side.
+    Soak,
+}
+
+impl CheckKind {
+    /// Every kind, in the order a guided run takes them.
+    pub const ALL: [CheckKind; 8] = [
+        CheckKind::Blocked,
+        CheckKind::Handshake,
+        CheckKind::Roundtrip,
+        CheckKind::Size,
+        CheckKind::Idle,
+        CheckKind::Sleep,
+        CheckKind::Lab,
+        CheckKind::Soak,
+    ];
+
+    /// The name in links and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            CheckKind::Idle => "idle",
+            CheckKind::Sleep => "sleep",
+            CheckKind::Handshake => "handshake",
+            CheckKind::Blocked => "blocked",
+            CheckKind::Roundtrip => "roundtrip",
+            CheckKind::Size => "size",
+            CheckKind::Lab => "lab",
+            CheckKind::Soak => "soak",
+        }
+    }
+
+    /// The check in words, for the end user's view.
+    pub fn title(self) -> &'static str {
+        match self {
+            CheckKind::Idle => "Idle timeout of the path",
+            CheckKind::Sleep => "Client sleep",
+            CheckKind::Handshake => "Handshake and intermediaries",
+            CheckKind::Blocked => "WebSockets blocked or network down",
+            CheckKind::Roundtrip => "Round trips",
+            CheckKind::Size => "Message-size limit",
+            CheckKind::Lab => "Close-code lab",
+            CheckKind::Soak => "Reconnect soak",
+        }
+    }
+
+    /// Whether this version of wsdoctor can run it (the others are reserved names).
+    pub fn is_available(self) -> bool {
+        matches!(self, CheckKind::Idle)
+    }
+
+    /// The kind named `name` (as in links: lower case).
+    pub fn from_name(name: &str) -> Option<CheckKind> {
+        CheckKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+}
+
+impl fmt::Display for CheckKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// How a check came out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckStatus {
+    /// Nothing wrong found.
+    Pass,
+    /// Something to act on, with a known fix (e.g. a heartbeat interval).
+    Warn,
+    /// Connections are lost in a way a setting alone does not fix.
+    Fail,
+    /// The check could not run or was stopped: nothing is concluded.
+    Error,
+}
+
+impl CheckStatus {
+    /// The status in words, shown beside its symbol (colour is never the only signal).
+    pub fn word(self) -> &'static str {
+        match self {
+            CheckStatus::Pass => "pass",
+            CheckStatus::Warn => "warning",
+            CheckStatus::Fail => "fail",
+            CheckStatus::Error => "could not run",
+        }
+    }
+
+    /// A symbol for the status.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            CheckStatus::Pass => "✓",
+            CheckStatus::Warn => "!",
+            CheckStatus::Fail => "✗",
+            CheckStatus::Error => "?",
+        }
+    }
+
+    /// How much it matters to the user, most first (fail, warn, error, pass).
+    pub fn weight(self) -> u8 {
+        match self {
+            CheckStatus::Fail => 3,
+            CheckStatus::Warn => 2,
+            CheckStatus::Error => 1,
+            CheckStatus::Pass => 0,
+        }
+    }
+}
+
+/// One check's result.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CheckResult {
+    /// Which check.
+    pub kind: CheckKind,
+    /// How it came out.
+    pub status: CheckStatus,
+    /// One sentence, in plain language.
+    pub summary: String,
+    /// The check's own data (documented per kind in `docs/report.md`).
+    pub details: Value,
+}
+
+/// The idle experiment's result in the common shape. Pass: no idle timeout up to the
+/// time watched and no unexplained drop; warn: idle connections are cut (a heartbeat
+/// fixes it); fail: connections are cut despite traffic (a lifetime cap, drops no idle
+/// rule explains, or a heartbeat too slow for the timeout); error: it could not run or
+/// was cancelled.
+pub fn idle_check(result: &IdleResult) -> CheckResult {
+    let verdict = verdict(result);
+    let status = if result.failure.is_some() || result.cancelled {
+        CheckStatus::Error
+    } else if result.lifetime_cap_ms.is_some()
+        || !result.busy_drops.is_empty()
+        || result.heartbeat_too_slow
+    {
+        CheckStatus::Fail
+    } else if result.idle_timeout_ms.is_some() {
+        CheckStatus::Warn
+    } else {
+        CheckStatus::Pass
+    };
+    let probes: Vec<Value> = result
+        .probes
+        .iter()
+        .map(|p| {
+            json!({
+                "name": p.name,
+                "label": p.label,
+                "interval_ms": p.interval_ms,
+                "survived": p.survived,
+                "closed_after_ms": p.closed_after_ms,
+                "close_code": p.close_code,
+            })
+        })
+        .collect();
+    let details = json!({
+        "idle_timeout_ms": result.idle_timeout_ms,
+        "idle_timeout_at_most_ms": result.idle_timeout_at_most_ms,
+        "probes": probes,
+        "recommended_heartbeat_ms": result.recommended_heartbeat_ms,
+        "cut_by": result.cut_by,
+        "lifetime_cap_ms": result.lifetime_cap_ms,
+        "traffic_that_counts": result.traffic_that_counts,
+        "busy_drops": result.busy_drops,
+        "watched_ms": result.watched_ms,
+        "max_idle_ms": result.max_idle_ms,
+        "heartbeat_ms": result.heartbeat_ms,
+        "companion": result.companion,
+        "page_was_hidden": result.page_was_hidden,
+        "findings": verdict.findings,
+        "advice": verdict.advice,
+    });
+    CheckResult {
+        kind: CheckKind::Idle,
+        status,
+        summary: verdict.headline,
+        details,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_is_named_once_and_read_back_from_its_name() {
+        let mut names: Vec<&str> = CheckKind::ALL.iter().map(|k| k.name()).collect();
+        for kind in CheckKind::ALL {
+            assert_eq!(CheckKind::from_name(kind.name()), Some(kind));
+            let json = serde_json::to_string(&kind).unwrap();
+            assert_eq!(json, format!("\"{}\"", kind.name()));
+        }
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), CheckKind::ALL.len());
+        assert_eq!(CheckKind::from_name("Idle"), None, "names are lower case");
+        assert_eq!(CheckKind::from_name("nap"), None);
+    }
+
+    #[test]
+    fn only_the_idle_check_runs_in_this_version() {
+        let available: Vec<CheckKind> = CheckKind::ALL
+            .into_iter()
+            .filter(|k| k.is_available())
+            .collect();
+        assert_eq!(available, [CheckKind::Idle]);
+    }
+
+    #[test]
+    fn failures_outweigh_warnings_which_outweigh_errors_and_passes() {
+        let mut statuses = [
+            CheckStatus::Pass,
+            CheckStatus::Error,
+            CheckStatus::Fail,
+            CheckStatus::Warn,
+        ];
+        statuses.sort_by_key(|s| std::cmp::Reverse(s.weight()));
+        assert_eq!(
+            statuses,
+            [
+                CheckStatus::Fail,
+                CheckStatus::Warn,
+                CheckStatus::Error,
+                CheckStatus::Pass
+            ]
+        );
+    }
+}
