@@ -167,7 +167,7 @@ fn Timeline(
         })
         .collect_view();
     view! {
-        <div class="timeline-scroll">
+        <div class="timeline-scroll" tabindex="0" role="region" aria-label="Reconnection timeline (scrolls sideways)">
         <svg
             class="timeline"
             viewBox=format!("0 0 {WIDTH} {HEIGHT}")
@@ -272,7 +272,7 @@ fn AttemptTable(
                 "Older"
             </button>
         </div>
-        <div class="table-scroll">
+        <div class="table-scroll" tabindex="0" role="region" aria-label="Connection attempts (scrolls sideways)">
             <table data-testid="attempts">
                 <caption class="visually-hidden">{caption}</caption>
                 <thead>

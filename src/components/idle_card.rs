@@ -6,11 +6,11 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use wsdoctor_core::duration::seconds;
 use wsdoctor_core::idle::{IdleSettings, Phase, ProbeResult, Snippet};
-use wsdoctor_core::settings::{parse_seconds, seconds_field};
+use wsdoctor_core::settings::parse_seconds;
 use wsdoctor_core::target::parse_subprotocols;
 
 use super::number_field::NumberField;
-use crate::session::{self, ConsoleView, IdleRunner, IdleView};
+use crate::session::{ConsoleView, IdleRunner, IdleView, Support};
 
 /// The experiment card. `target` and `protocols` are shared with the console's form.
 #[component]
@@ -19,18 +19,18 @@ pub fn IdleExperimentCard(
     target: RwSignal<String>,
     /// The subprotocols field's text (offered next to `wsdoctor.v1`).
     protocols: RwSignal<String>,
+    /// The "watch for" field's text, in seconds (a support link may preset it).
+    watch: RwSignal<String>,
+    /// The "heartbeat every" field's text, in seconds (a support link may preset it).
+    every: RwSignal<String>,
 ) -> impl IntoView {
     let runner = expect_context::<IdleRunner>();
     let shown = expect_context::<ConsoleView>();
+    let companion = expect_context::<Support>()
+        .presets()
+        .companion
+        .unwrap_or_default();
     let view = runner.view();
-    let defaults = IdleSettings::default();
-    // A support link may preset both (`?watch=300&every=20`).
-    let watch = RwSignal::new(
-        session::link_preset("watch").unwrap_or_else(|| seconds_field(defaults.max_idle_ms)),
-    );
-    let every = RwSignal::new(
-        session::link_preset("every").unwrap_or_else(|| seconds_field(defaults.heartbeat_ms)),
-    );
     let running = move || view.with(|v| v.phase.is_some_and(|p| p != Phase::Done));
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
@@ -41,6 +41,7 @@ pub fn IdleExperimentCard(
                 heartbeat_ms: parse_seconds("heartbeat every", &every.get_untracked())?,
                 heartbeat_payload: console_settings.heartbeat_payload.clone(),
                 subprotocols: parse_subprotocols(&protocols.get_untracked())?,
+                companion,
                 ..IdleSettings::default()
             })
         });

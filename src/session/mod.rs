@@ -9,9 +9,14 @@ mod idle_runner;
 mod page;
 mod persist;
 mod status;
+mod support;
 
 pub use console::{Console, ConsoleView};
 pub use driver::Driver;
 pub use idle_runner::{IdleRunner, IdleView};
-pub use page::{initial_protocols, initial_target, link_preset, watch_page_lifecycle};
+pub use page::{initial_protocols, initial_target, watch_page_lifecycle};
 pub use status::{CloseExplanation, ConnectionStatus};
+pub use support::{
+    CopyByHand, OpenedReport, Outcome, RunState, ShownReport, Support, chosen_file, dropped_file,
+    select_field_text,
+};

@@ -7,11 +7,11 @@ use super::{Console, IdleRunner};
 use crate::browser::lifecycle::{self, PageEvent};
 use crate::browser::location;
 
-/// The target the form starts with: `?target=` from the page's link (a support link
-/// presets it), else the one the user last connected to (`saved`), else the companion
+/// The target the form starts with: the link's checked `?target=` (`preset`; a support
+/// link sets it), else the one the user last connected to (`saved`), else the companion
 /// endpoint beside the page, else empty.
-pub fn initial_target(saved: &str) -> String {
-    if let Some(target) = location::query_param("target") {
+pub fn initial_target(preset: Option<String>, saved: &str) -> String {
+    if let Some(target) = preset {
         return target;
     }
     if !saved.trim().is_empty() {
@@ -21,17 +21,10 @@ pub fn initial_target(saved: &str) -> String {
     default_target(&scheme, &host).unwrap_or_default()
 }
 
-/// The subprotocols field starts with: `?protocols=` from the page's link, else the
-/// ones the user last connected with (`saved`).
-pub fn initial_protocols(saved: &str) -> String {
-    link_preset("protocols").unwrap_or_else(|| saved.to_string())
-}
-
-/// A preset from the page's link for a field other than the target: `?protocols=`,
-/// `?watch=` (seconds the idle experiment watches), `?every=` (its heartbeat, seconds).
-/// Support staff send such links; the values are still checked when used.
-pub fn link_preset(name: &str) -> Option<String> {
-    location::query_param(name).filter(|value| !value.trim().is_empty())
+/// The subprotocols field starts with: the link's checked `?protocols=` (`preset`), else
+/// the ones the user last connected with (`saved`).
+pub fn initial_protocols(preset: Option<String>, saved: &str) -> String {
+    preset.unwrap_or_else(|| saved.to_string())
 }
 
 /// Whether the page was loaded over https (then ws:// targets are mixed content).

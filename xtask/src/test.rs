@@ -20,6 +20,7 @@ pub fn run() -> Result<(), Error> {
         "servers nobody here wrote (npm ws, Python websockets)",
         tools::third_party_servers,
     )?;
+    let axe = steps.require("axe-core (accessibility rules)", tools::axe_core)?;
 
     steps.check("cargo fmt --check", || {
         cmd::run(paths::cargo().args(["fmt", "--all", "--", "--check"]))
@@ -103,7 +104,8 @@ pub fn run() -> Result<(), Error> {
                         .env("CHROMIUM", &programs.chromium)
                         .env("WSDOCTOR_NGINX", &programs.nginx)
                         .env("WSDOCTOR_NODE_MODULES", &servers.node_modules)
-                        .env("WSDOCTOR_PYTHON", &servers.python),
+                        .env("WSDOCTOR_PYTHON", &servers.python)
+                        .env("WSDOCTOR_AXE", &axe),
                 );
                 let survivors = survivors::check();
                 outcome.and(survivors)

@@ -17,6 +17,8 @@ const TRUNK_VERSION: &str = "0.21.14";
 const BINARYEN_VERSION: &str = "132";
 /// npm `ws`: the bench's reference server and an end-to-end server nobody here wrote.
 pub const NODE_WS_VERSION: &str = "8";
+/// axe-core, the accessibility rules the end-to-end tests run in the page.
+const AXE_CORE_VERSION: &str = "4";
 /// Python `websockets` (the seed article's server), for the end-to-end tests.
 const PYTHON_WEBSOCKETS_VERSION: &str = "15.0.1";
 
@@ -98,6 +100,25 @@ pub fn node_ws() -> Result<PathBuf, Error> {
     }
     npm_install("node-ws", &format!("ws@{NODE_WS_VERSION}"))?;
     Ok(modules)
+}
+
+/// axe-core in the tools folder; returns its `axe.min.js`.
+pub fn axe_core() -> Result<PathBuf, Error> {
+    let package = paths::tools()
+        .join("axe-core")
+        .join("node_modules")
+        .join("axe-core");
+    let script = package.join("axe.min.js");
+    let installed = std::fs::read_to_string(package.join("package.json")).unwrap_or_default();
+    if script.is_file() && installed.contains(&format!("\"version\": \"{AXE_CORE_VERSION}.")) {
+        eprintln!(
+            "axe-core {AXE_CORE_VERSION}: present in {}",
+            package.display()
+        );
+        return Ok(script);
+    }
+    npm_install("axe-core", &format!("axe-core@{AXE_CORE_VERSION}"))?;
+    Ok(script)
 }
 
 /// Python `websockets` in a venv of the tools folder; returns the venv's python. Makes

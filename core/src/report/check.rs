@@ -105,6 +105,16 @@ pub enum CheckStatus {
 }
 
 impl CheckStatus {
+    /// The name in reports and automation (`pass`, `warn`, `fail`, `error`).
+    pub fn name(self) -> &'static str {
+        match self {
+            CheckStatus::Pass => "pass",
+            CheckStatus::Warn => "warn",
+            CheckStatus::Fail => "fail",
+            CheckStatus::Error => "error",
+        }
+    }
+
     /// The status in words, shown beside its symbol (colour is never the only signal).
     pub fn word(self) -> &'static str {
         match self {

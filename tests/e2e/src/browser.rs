@@ -95,6 +95,41 @@ impl Browser {
         panic!("chromedriver did not start:\n{last_log}");
     }
 
+    /// Lets the page download files into a fresh folder of this session, and returns it.
+    pub async fn allow_downloads(&self) -> std::path::PathBuf {
+        let folder = self._dir.path().join("downloads");
+        std::fs::create_dir_all(&folder).expect("create the downloads folder");
+        self.cdp(
+            "Browser.setDownloadBehavior",
+            json!({ "behavior": "allow", "downloadPath": folder.display().to_string() }),
+        )
+        .await;
+        folder
+    }
+
+    /// Lets pages of `origin` write and read the clipboard without asking.
+    pub async fn allow_clipboard(&self, origin: &str) {
+        self.cdp(
+            "Browser.grantPermissions",
+            json!({
+                "origin": origin,
+                "permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"],
+            }),
+        )
+        .await;
+    }
+
+    /// The clipboard's text, as the page can read it.
+    pub async fn clipboard_text(&self) -> String {
+        self.run_async(
+            "const done = arguments[0]; navigator.clipboard.readText().then(done, e => done('READ FAILED: ' + e));",
+        )
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+    }
+
     /// The WebDriver client, for page objects.
     pub fn client(&self) -> &Client {
         &self.client

@@ -10,6 +10,7 @@
 //! that none survived.
 #![cfg(not(target_arch = "wasm32"))]
 
+pub mod accessibility;
 pub mod browser;
 pub mod console_page;
 pub mod flood;
@@ -20,6 +21,7 @@ pub mod nginx;
 pub mod one_way_relay;
 pub mod process;
 pub mod server;
+pub mod support_page;
 pub mod third_party;
 
 use std::path::PathBuf;

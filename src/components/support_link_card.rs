@@ -1,0 +1,109 @@
+//! "Copy support link": a link that opens this page with the current target, subprotocols
+//! and idle-experiment settings preset, in the end user's view with one "Run diagnostics"
+//! button. Secret values in the target are left out unless the user includes them.
+
+use leptos::prelude::*;
+use wsdoctor_core::idle::CompanionMode;
+use wsdoctor_core::link::SupportLink;
+use wsdoctor_core::report::CheckKind;
+use wsdoctor_core::settings::parse_seconds;
+use wsdoctor_core::target::secrets_to_retype;
+
+use super::report_actions::ReportActions;
+use super::switch::Switch;
+use crate::session::Support;
+
+/// The support link builder.
+#[component]
+pub fn SupportLinkCard(
+    /// The target field's text.
+    target: RwSignal<String>,
+    /// The subprotocols field's text.
+    protocols: RwSignal<String>,
+    /// The idle experiment's "watch for" field (s).
+    watch: RwSignal<String>,
+    /// Its "heartbeat every" field (s).
+    every: RwSignal<String>,
+) -> impl IntoView {
+    let support = expect_context::<Support>();
+    let include_secrets = RwSignal::new(false);
+    let companion = RwSignal::new(
+        support
+            .presets()
+            .companion
+            .unwrap_or_default()
+            .name()
+            .to_string(),
+    );
+    let problem = RwSignal::new(None::<String>);
+    let has_secrets = move || {
+        target.with(|t| {
+            wsdoctor_core::target::mask_secrets(t) != *t || !secrets_to_retype(t).is_empty()
+        })
+    };
+    let on_copy = move |_| {
+        let read = parse_seconds("watch for", &watch.get_untracked()).and_then(|watch_ms| {
+            Ok((
+                watch_ms,
+                parse_seconds("heartbeat every", &every.get_untracked())?,
+            ))
+        });
+        let (watch_ms, every_ms) = match read {
+            Ok(pair) => pair,
+            Err(why) => return problem.set(Some(why)),
+        };
+        problem.set(None);
+        support.copy_support_link(
+            "share",
+            SupportLink {
+                page: String::new(),
+                target: target.get_untracked(),
+                include_secrets: include_secrets.get_untracked(),
+                protocols: protocols.get_untracked(),
+                checks: vec![CheckKind::Idle],
+                watch_ms,
+                every_ms,
+                companion: CompanionMode::from_name(&companion.get_untracked()).unwrap_or_default(),
+            },
+        );
+    };
+    view! {
+        <section class="card" aria-labelledby="support-link-heading" data-testid="support-link-card">
+            <h2 id="support-link-heading">"Share: support link and report"</h2>
+            <p class="muted">
+                "Send a customer a link that opens this page with the target and the idle experiment above preset, and one Run diagnostics button. Nothing connects until they press it."
+            </p>
+            <div class="row">
+                <label for="support-companion">"Companion"</label>
+                <select
+                    id="support-companion"
+                    data-testid="support-companion"
+                    prop:value=move || companion.get()
+                    on:change=move |ev| companion.set(event_target_value(&ev))
+                >
+                    <option value="auto">"auto: use it if the target is wsdoctor-server"</option>
+                    <option value="on">"on: the target must be wsdoctor-server"</option>
+                    <option value="off">"off: treat the target as any server"</option>
+                </select>
+            </div>
+            <Show when=has_secrets>
+                <Switch
+                    test_id="support-include-secrets"
+                    checked=include_secrets
+                    on_toggle=Callback::new(move |()| include_secrets.update(|on| *on = !*on))
+                >
+                    " Include the target's secret values (tokens, keys) in the link"
+                </Switch>
+            </Show>
+            <button type="button" data-testid="copy-support-link" on:click=on_copy>
+                "Copy support link"
+            </button>
+            {move || problem.get().map(|why| view! { <p role="alert" class="error">{why}</p> })}
+            <h3>"Report"</h3>
+            <p class="muted">
+                "Everything this page found (the idle experiment's result, the connections and why they closed, the page's life), with secret values removed: to attach to a ticket, or to send as a link."
+            </p>
+            <ReportActions place="share" />
+        </section>
+    }
+}

@@ -1,0 +1,148 @@
+//! The end user's view, opened by a support link with `checks=`: the target (masked),
+//! what will be tested and for how long, one "Run diagnostics" button, then progress with
+//! the step under way and the time left, and after the run a summary in plain language
+//! (the most important check first) and what to send to support.
+
+use leptos::prelude::*;
+use wsdoctor_core::duration::seconds;
+use wsdoctor_core::report::{CheckResult, CheckStatus};
+use wsdoctor_core::target::mask_secrets;
+
+use super::report_actions::ReportActions;
+use crate::session::{IdleRunner, RunState, Support};
+
+/// The focused view for a customer who was sent a support link.
+#[component]
+pub fn EndUserView(
+    /// The target field's text (preset by the link).
+    target: RwSignal<String>,
+    /// The subprotocols field's text.
+    protocols: RwSignal<String>,
+) -> impl IntoView {
+    let support = expect_context::<Support>();
+    let idle = expect_context::<IdleRunner>().view();
+    let checks = support.checks();
+    let run = support.run_state();
+    let results = support.results();
+    let planned = move || seconds(support.planned_ms(&protocols.get()));
+    let plan = move || {
+        checks.with(|c| {
+            c.iter()
+                .map(|k| k.title().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+    };
+    let running = move || matches!(run.get(), RunState::Running { .. });
+    let step_text = move || match run.get() {
+        RunState::Running { step, of, kind } => {
+            let (elapsed, left) = idle.with(|v| (v.elapsed_ms, v.left_ms));
+            format!(
+                "Step {} of {of}: {} — {} done, at most {} left.",
+                step + 1,
+                kind.title(),
+                seconds(elapsed),
+                seconds(left)
+            )
+        }
+        RunState::Done => "Done.".to_string(),
+        RunState::Refused(why) => format!("Could not start: {why}"),
+        RunState::Ready => String::new(),
+    };
+    let on_run = move |_| support.run_checks(&target.get_untracked(), &protocols.get_untracked());
+    view! {
+        <section class="card end-user" aria-labelledby="end-user-heading" data-testid="end-user-view">
+            <h2 id="end-user-heading">"Connection check"</h2>
+            <p>
+                "Your support team asked for a check of the connection from this browser to "
+                <code data-testid="end-user-target">{move || mask_secrets(&target.get())}</code>
+                "."
+            </p>
+            <p data-testid="end-user-plan">
+                "It tests: " {plan} ". It takes at most " {planned}
+                ". Keep this tab in front while it runs; nothing is sent anywhere until you choose to."
+            </p>
+            <button
+                type="button"
+                class="primary"
+                data-testid="run-diagnostics"
+                disabled=running
+                on:click=on_run
+            >
+                "Run diagnostics"
+            </button>
+            <Show when=move || run.with(|r| *r != RunState::Ready)>
+                <p role="status" data-testid="run-step">{step_text}</p>
+            </Show>
+            <Show when=running>
+                <progress
+                    class="idle-progress"
+                    aria-label="Diagnostics progress"
+                    data-testid="run-progress"
+                    max=move || idle.with(|v| v.total_ms.max(1))
+                    value=move || idle.with(|v| v.elapsed_ms.min(v.total_ms))
+                ></progress>
+            </Show>
+            <Show when=move || run.with(|r| *r == RunState::Done)>
+                <Summary results=results />
+                <h3>"What to send to support"</h3>
+                <p class="muted">
+                    "Download the report or copy it, and send it to whoever sent you the link. Secret values in the address are removed first."
+                </p>
+                <ReportActions place="end-user" />
+            </Show>
+        </section>
+    }
+}
+
+/// Each check's outcome in plain words, the most important first.
+#[component]
+pub fn Summary(results: ReadSignal<Vec<CheckResult>>) -> impl IntoView {
+    let ordered = move || {
+        let mut results = results.get();
+        results.sort_by_key(|r| std::cmp::Reverse(r.status.weight()));
+        results
+    };
+    view! {
+        <h3>"Summary"</h3>
+        <ul class="summary" data-testid="run-summary">
+            {move || ordered().into_iter().map(|r| view! { <CheckLine result=r /> }).collect_view()}
+        </ul>
+    }
+}
+
+/// One check's status (symbol and word: colour is never the only signal) and summary.
+#[component]
+pub fn CheckLine(result: CheckResult) -> impl IntoView {
+    let class = match result.status {
+        CheckStatus::Pass => "check pass",
+        CheckStatus::Warn => "check warn",
+        CheckStatus::Fail => "check fail",
+        CheckStatus::Error => "check error",
+    };
+    let advice: Vec<String> = result
+        .details
+        .get("advice")
+        .and_then(|a| a.as_array())
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    view! {
+        <li
+            class=class
+            data-testid=format!("check-status-{}", result.kind.name())
+            data-status=result.status.name()
+        >
+            <span class="check-symbol" aria-hidden="true">{result.status.symbol()}</span>
+            <strong>{result.status.word().to_uppercase()}</strong>
+            " " {result.kind.title()} ": "
+            <span data-testid="check-summary">{result.summary.clone()}</span>
+            <ul class="advice">
+                {advice.into_iter().map(|a| view! { <li>{a}</li> }).collect_view()}
+            </ul>
+        </li>
+    }
+}
