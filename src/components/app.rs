@@ -81,26 +81,44 @@ pub fn App() -> impl IntoView {
                     </button>
                 </Show>
                 <Show when=move || full_console.get()>
-                    <p class="lede" data-testid="lede">
-                        "Open a WebSocket from this browser, through your own proxies, and find out why it drops."
-                    </p>
-                    <section class="card" aria-labelledby="console-heading">
-                        <h2 id="console-heading">"Connection console"</h2>
-                        <ConnectForm target=target protocols=protocols />
-                        <SettingsForm />
-                        <SendBox />
-                        <CloseForm />
-                        <ClosePanel />
-                        <EventLogView />
-                    </section>
-                    <IdleExperimentCard target=target protocols=protocols watch=watch every=every />
-                    <SupportLinkCard target=target protocols=protocols watch=watch every=every />
-                    <LiveMetricsPanel />
-                    <ReconnectHistory />
-                    <CatalogueReference />
-                    <OpenReportFile />
+                    <FullConsole target=target protocols=protocols watch=watch every=every />
                 </Show>
             </Show>
         </main>
     }
+}
+
+/// The connection console and its cards (type-erased: one view type, less code).
+#[component]
+fn FullConsole(
+    /// The target field's text, shared by the console, the experiment and the link.
+    target: RwSignal<String>,
+    /// The subprotocols field's text, shared the same way.
+    protocols: RwSignal<String>,
+    /// The idle experiment's "watch for" field.
+    watch: RwSignal<String>,
+    /// Its "heartbeat every" field.
+    every: RwSignal<String>,
+) -> impl IntoView {
+    view! {
+        <p class="lede" data-testid="lede">
+            "Open a WebSocket from this browser, through your own proxies, and find out why it drops."
+        </p>
+        <section class="card" aria-labelledby="console-heading">
+            <h2 id="console-heading">"Connection console"</h2>
+            <ConnectForm target=target protocols=protocols />
+            <SettingsForm />
+            <SendBox />
+            <CloseForm />
+            <ClosePanel />
+            <EventLogView />
+        </section>
+        <IdleExperimentCard target=target protocols=protocols watch=watch every=every />
+        <SupportLinkCard target=target protocols=protocols watch=watch every=every />
+        <LiveMetricsPanel />
+        <ReconnectHistory />
+        <CatalogueReference />
+        <OpenReportFile />
+    }
+    .into_any()
 }

@@ -27,6 +27,7 @@ pub fn ReportActions(
         </div>
         <CopyOutcome place=place />
     }
+    .into_any()
 }
 
 /// What the last action asked for at `place` did, and the text to copy by hand if the
@@ -57,4 +58,5 @@ pub fn CopyOutcome(
             }
         })}
     }
+    .into_any()
 }

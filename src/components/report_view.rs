@@ -5,7 +5,7 @@
 
 use leptos::prelude::*;
 use wsdoctor_core::duration::seconds;
-use wsdoctor_core::report::{CheckKind, CheckResult, Report};
+use wsdoctor_core::report::{CheckKind, CheckResult, Report, by_importance};
 
 use super::support_view::CheckLine;
 use crate::session::{self, OpenedReport, ShownReport, Support};
@@ -55,8 +55,9 @@ fn OpenedReportView(opened: OpenedReport) -> impl IntoView {
         redacted,
         ..
     } = report;
-    let mut ordered = checks.clone();
-    ordered.sort_by_key(|c| std::cmp::Reverse(c.status.weight()));
+    let no_connections = connections.is_empty();
+    let no_lifecycle = lifecycle.is_empty();
+    let ordered: Vec<CheckResult> = by_importance(&checks).into_iter().cloned().collect();
     view! {
         <section class="card report" data-testid="report-view" aria-labelledby="report-heading">
             <h2 id="report-heading">"Report"</h2>
@@ -108,6 +109,7 @@ fn OpenedReportView(opened: OpenedReport) -> impl IntoView {
                     .collect_view()}
             </ul>
             <h3>"Connections"</h3>
+            {no_connections.then(|| view! { <p class="muted">"The console made no connection in this run."</p> })}
             <div class="table-scroll" tabindex="0" role="region" aria-label="Connections (scrolls sideways)">
                 <table data-testid="report-connections">
                     <thead>
@@ -146,6 +148,7 @@ fn OpenedReportView(opened: OpenedReport) -> impl IntoView {
                 </table>
             </div>
             <h3>"The page's life"</h3>
+            {no_lifecycle.then(|| view! { <p class="muted">"The page stayed visible and online: nothing to note."</p> })}
             <ul data-testid="report-lifecycle">
                 {lifecycle
                     .into_iter()
@@ -158,6 +161,7 @@ fn OpenedReportView(opened: OpenedReport) -> impl IntoView {
             </button>
         </section>
     }
+    .into_any()
 }
 
 /// The idle check's probes on one time axis, with the verdict's findings and advice.
@@ -230,6 +234,7 @@ fn IdleDetails(check: CheckResult) -> impl IntoView {
             {findings.into_iter().map(|f| view! { <li>{f}</li> }).collect_view()}
         </ul>
     }
+    .into_any()
 }
 
 /// "View a report": choose a report file, or drop one here.
@@ -270,4 +275,5 @@ pub fn OpenReportFile() -> impl IntoView {
             />
         </section>
     }
+    .into_any()
 }

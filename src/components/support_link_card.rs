@@ -106,4 +106,5 @@ pub fn SupportLinkCard(
             <ReportActions place="share" />
         </section>
     }
+    .into_any()
 }

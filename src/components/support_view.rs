@@ -5,7 +5,7 @@
 
 use leptos::prelude::*;
 use wsdoctor_core::duration::seconds;
-use wsdoctor_core::report::{CheckResult, CheckStatus};
+use wsdoctor_core::report::{CheckResult, CheckStatus, by_importance};
 use wsdoctor_core::target::mask_secrets;
 
 use super::report_actions::ReportActions;
@@ -93,15 +93,19 @@ pub fn EndUserView(
             </Show>
         </section>
     }
+    .into_any()
 }
 
 /// Each check's outcome in plain words, the most important first.
 #[component]
 pub fn Summary(results: ReadSignal<Vec<CheckResult>>) -> impl IntoView {
     let ordered = move || {
-        let mut results = results.get();
-        results.sort_by_key(|r| std::cmp::Reverse(r.status.weight()));
-        results
+        results.with(|results| {
+            by_importance(results)
+                .into_iter()
+                .cloned()
+                .collect::<Vec<_>>()
+        })
     };
     view! {
         <h3>"Summary"</h3>
@@ -109,6 +113,7 @@ pub fn Summary(results: ReadSignal<Vec<CheckResult>>) -> impl IntoView {
             {move || ordered().into_iter().map(|r| view! { <CheckLine result=r /> }).collect_view()}
         </ul>
     }
+    .into_any()
 }
 
 /// One check's status (symbol and word: colour is never the only signal) and summary.
@@ -137,7 +142,7 @@ pub fn CheckLine(result: CheckResult) -> impl IntoView {
             data-status=result.status.name()
         >
             <span class="check-symbol" aria-hidden="true">{result.status.symbol()}</span>
-            <strong>{result.status.word().to_uppercase()}</strong>
+            <strong>{result.status.word_in_capitals()}</strong>
             " " {result.kind.title()} ": "
             <span data-testid="check-summary">{result.summary.clone()}</span>
             <ul class="advice">
@@ -145,4 +150,5 @@ pub fn CheckLine(result: CheckResult) -> impl IntoView {
             </ul>
         </li>
     }
+    .into_any()
 }

@@ -238,7 +238,7 @@ fn heartbeat_advice(result: &IdleResult, t: &str) -> Option<String> {
     };
     Some(format!(
         "Send a heartbeat every {rec} {side}: at most half of the {t} timeout. Or raise the \
-         timeout where it is set. The snippets below have these numbers filled in."
+         timeout where it is set."
     ))
 }
 

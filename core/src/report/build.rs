@@ -85,17 +85,27 @@ pub fn build_report(inputs: ReportInputs<'_>) -> Report {
             }
         })
         .collect();
-    let mut lifecycle: Vec<(Millis, LifecycleEvent)> = Vec::new();
+    // Hidden spans and marks are each oldest first: merged, they stay in order.
+    let mut spans: Vec<(Millis, LifecycleEvent)> = Vec::new();
     for span in inputs.page_marks.hidden() {
-        lifecycle.push((span.from, event(at(span.from), "hidden", "page hidden")));
+        spans.push((span.from, event(at(span.from), "hidden", "page hidden")));
         if let Some(to) = span.to {
-            lifecycle.push((to, event(at(to), "visible", "page visible")));
+            spans.push((to, event(at(to), "visible", "page visible")));
         }
     }
-    for mark in inputs.page_marks.marks() {
-        lifecycle.push((mark.at, event(at(mark.at), &mark.kind, &mark.label)));
+    let mut marks = inputs
+        .page_marks
+        .marks()
+        .map(|mark| (mark.at, event(at(mark.at), &mark.kind, &mark.label)))
+        .peekable();
+    let mut lifecycle = Vec::new();
+    for (t, span_event) in spans {
+        while let Some((_, mark)) = marks.next_if(|(m, _)| *m < t) {
+            lifecycle.push(mark);
+        }
+        lifecycle.push(span_event);
     }
-    lifecycle.sort_by(|a, b| a.0.total_cmp(&b.0));
+    lifecycle.extend(marks.map(|(_, mark)| mark));
     let findings = inputs
         .last_close
         .as_ref()
@@ -122,7 +132,7 @@ pub fn build_report(inputs: ReportInputs<'_>) -> Report {
         environment: inputs.environment,
         checks: inputs.checks,
         connections,
-        lifecycle: lifecycle.into_iter().map(|(_, e)| e).collect(),
+        lifecycle,
         findings,
     }
 }

@@ -125,6 +125,16 @@ impl CheckStatus {
         }
     }
 
+    /// The word in capitals, for a summary line (`WARNING`).
+    pub fn word_in_capitals(self) -> &'static str {
+        match self {
+            CheckStatus::Pass => "PASS",
+            CheckStatus::Warn => "WARNING",
+            CheckStatus::Fail => "FAIL",
+            CheckStatus::Error => "COULD NOT RUN",
+        }
+    }
+
     /// A symbol for the status.
     pub fn symbol(self) -> &'static str {
         match self {
@@ -144,6 +154,16 @@ impl CheckStatus {
             CheckStatus::Pass => 0,
         }
     }
+}
+
+/// `results` the most important first (fail, warn, could not run, pass), in their order
+/// otherwise. (Four passes rather than a sort: the page carries no sort code for it.)
+pub fn by_importance(results: &[CheckResult]) -> Vec<&CheckResult> {
+    let mut out = Vec::with_capacity(results.len());
+    for weight in (0..=3).rev() {
+        out.extend(results.iter().filter(|r| r.status.weight() == weight));
+    }
+    out
 }
 
 /// One check's result.

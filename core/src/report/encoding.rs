@@ -95,21 +95,28 @@ pub fn parse_report(json: &str) -> Result<Report, ReportError> {
             max: MAX_REPORT_BYTES,
         });
     }
-    let value: serde_json::Value = serde_json::from_str(json)
-        .map_err(|e| ReportError::NotAReport(format!("not JSON ({e})")))?;
-    match value
-        .get("schema_version")
-        .and_then(serde_json::Value::as_u64)
+    // The version first (a report of another version may have other fields), then the
+    // report itself, straight from the text.
+    #[derive(serde::Deserialize)]
+    struct Version {
+        schema_version: Option<serde_json::Number>,
+    }
+    let version: Version = serde_json::from_str(json)
+        .map_err(|e| ReportError::NotAReport(format!("not a JSON object ({e})")))?;
+    match version
+        .schema_version
+        .as_ref()
+        .and_then(serde_json::Number::as_u64)
     {
-        Some(version) if version == u64::from(SCHEMA_VERSION) => {}
-        Some(version) => return Err(ReportError::OtherVersion(version)),
+        Some(v) if v == u64::from(SCHEMA_VERSION) => {}
+        Some(v) => return Err(ReportError::OtherVersion(v)),
         None => {
             return Err(ReportError::NotAReport(
                 "it has no schema_version".to_string(),
             ));
         }
     }
-    serde_json::from_value(value).map_err(|e| ReportError::NotAReport(e.to_string()))
+    serde_json::from_str(json).map_err(|e| ReportError::NotAReport(e.to_string()))
 }
 
 #[cfg(test)]

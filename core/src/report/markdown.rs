@@ -41,15 +41,15 @@ pub fn markdown(report: &Report) -> String {
         let _ = writeln!(
             out,
             "- **{}** {} ({}): {}",
-            check.status.word().to_uppercase(),
+            check.status.word_in_capitals(),
             check.kind.title(),
             check.kind.name(),
             code(&check.summary)
         );
-        for key in ["findings", "advice"] {
+        for (key, label) in [("findings", "finding"), ("advice", "advice")] {
             if let Some(lines) = check.details.get(key).and_then(|v| v.as_array()) {
                 for line in lines.iter().filter_map(|l| l.as_str()) {
-                    let _ = writeln!(out, "  - {key}: {}", code(line));
+                    let _ = writeln!(out, "  - {label}: {}", code(line));
                 }
             }
         }

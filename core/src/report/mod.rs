@@ -17,7 +17,7 @@ mod time;
 use serde::{Deserialize, Serialize};
 
 pub use build::{ClosedExplained, ReportInputs, build_report};
-pub use check::{CheckKind, CheckResult, CheckStatus, idle_check};
+pub use check::{CheckKind, CheckResult, CheckStatus, by_importance, idle_check};
 pub use encoding::{
     MAX_LINK_FRAGMENT_BYTES, MAX_REPORT_BYTES, ReportError, base64url_decode, base64url_encode,
     parse_report,
@@ -139,14 +139,12 @@ pub struct ReportFinding {
 impl Report {
     /// The checks, the one that matters most first (fail, warn, could not run, pass).
     pub fn checks_by_importance(&self) -> Vec<&CheckResult> {
-        let mut checks: Vec<&CheckResult> = self.checks.iter().collect();
-        checks.sort_by_key(|c| std::cmp::Reverse(c.status.weight()));
-        checks
+        by_importance(&self.checks)
     }
 
-    /// The report as pretty JSON (what "Download JSON" saves).
+    /// The report as indented JSON (what "Download JSON" saves).
     pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_default()
+        indent_json(&self.to_compact_json())
     }
 
     /// The report as compact JSON (what a report link carries, compressed).
@@ -163,6 +161,62 @@ impl Report {
             .collect();
         format!("wsdoctor-report-{stamp}.json")
     }
+}
+
+/// Compact JSON (as serde_json writes it) laid out two spaces an indent, one member a
+/// line. Done on the text, so the page carries one JSON writer, not a second one for
+/// pretty output.
+fn indent_json(compact: &str) -> String {
+    let mut out = String::with_capacity(compact.len() * 2);
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut chars = compact.chars().peekable();
+    let newline = |out: &mut String, depth: usize| {
+        out.push('\n');
+        out.push_str(&"  ".repeat(depth));
+    };
+    while let Some(c) = chars.next() {
+        if in_string {
+            out.push(c);
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => {
+                in_string = true;
+                out.push(c);
+            }
+            '{' | '[' => {
+                out.push(c);
+                if matches!(chars.peek(), Some('}' | ']')) {
+                    if let Some(close) = chars.next() {
+                        out.push(close);
+                    }
+                } else {
+                    depth += 1;
+                    newline(&mut out, depth);
+                }
+            }
+            '}' | ']' => {
+                depth = depth.saturating_sub(1);
+                newline(&mut out, depth);
+                out.push(c);
+            }
+            ',' => {
+                out.push(c);
+                newline(&mut out, depth);
+            }
+            ':' => out.push_str(": "),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -198,3 +198,12 @@ fn the_most_important_check_comes_first() {
     );
     assert_eq!(report.file_name(), "wsdoctor-report-20261126T144500Z.json");
 }
+
+#[test]
+fn the_downloaded_json_is_indented_like_serde_jsons_pretty_output() {
+    let report = sample("quote \" and {brace} [bracket], comma: colon\\");
+    assert_eq!(
+        report.to_json(),
+        serde_json::to_string_pretty(&report).unwrap()
+    );
+}
