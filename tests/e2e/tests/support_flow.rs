@@ -157,23 +157,28 @@ async fn a_support_link_runs_the_checks_and_the_summary_json_markdown_and_link_a
     assert!(link.contains("#report="), "{link}");
     assert!(!link.contains("sekrit42"));
     assert!(link.len() < 12_000, "a sensible link: {} bytes", link.len());
-    browser.goto(&link).await;
-    page.wait_for("report-banner", Duration::from_secs(15))
+    browser.close().await;
+
+    // Support opens the link in a browser of their own: the same verdict, read-only.
+    let support = Browser::start().await;
+    support.goto(&link).await;
+    let view = SupportPage::new(support.client());
+    view.wait_for("report-banner", Duration::from_secs(15))
         .await;
-    let banner = page.text("report-banner").await;
+    let banner = view.text("report-banner").await;
     assert!(banner.contains("Not live"), "{banner}");
-    let lines = page.check_lines("report-checks").await;
+    let lines = view.check_lines("report-checks").await;
     assert_eq!(lines[0].status, "warn");
     assert_eq!(lines[0].summary, headline);
-    let probes = page.text("report-idle-probes").await;
+    let probes = view.text("report-idle-probes").await;
     assert!(probes.contains("cut after"), "{probes}");
 
     // A damaged link is refused with a sentence, not a panic.
     let damaged = format!("{}#report=AAAA!!", nginx.page_url());
-    browser.goto(&damaged).await;
-    let error = page.text("report-error").await;
+    support.goto(&damaged).await;
+    let error = view.text("report-error").await;
     assert!(error.contains("damaged"), "{error}");
-    browser.close().await;
+    support.close().await;
 }
 
 #[tokio::test]
@@ -183,6 +188,21 @@ async fn a_hostile_close_reason_is_shown_as_text_in_the_report_view() {
     let origin = server.page_url().trim_end_matches('/').to_string();
     browser.allow_clipboard(&origin).await;
     let page = ConsolePage::open(&browser, &server.page_url()).await;
+    let support = SupportPage::new(browser.client());
+
+    // The Share card's support link: the settings preset, the secret value left out.
+    let plain = page.target().await;
+    page.set_target(&format!("{plain}?token=sekrit42")).await;
+    support.click("copy-support-link").await;
+    support
+        .wait_for_text_containing("report-outcome", "Copied the support link")
+        .await;
+    let link = browser.clipboard_text().await;
+    assert!(link.contains("checks=idle&watch=130&every=25"), "{link}");
+    assert!(link.contains("token%3D"), "the name stays: {link}");
+    assert!(!link.contains("sekrit42"), "the value goes: {link}");
+
+    page.set_target(&plain).await;
     page.set_subprotocols("wsdoctor.v1").await;
     page.set_auto_reconnect(false).await;
     page.connect().await;
@@ -194,7 +214,6 @@ async fn a_hostile_close_reason_is_shown_as_text_in_the_report_view() {
     .await;
     page.wait_for_log("closed", "4000").await;
 
-    let support = SupportPage::new(browser.client());
     support.click("report-copy-link").await;
     support
         .wait_for_text_containing("report-outcome", "Copied the report link")
