@@ -167,7 +167,7 @@ fn OpenedReportView(opened: OpenedReport) -> impl IntoView {
 /// The idle check's probes on one time axis, with the verdict's findings and advice.
 #[component]
 fn IdleDetails(check: CheckResult) -> impl IntoView {
-    let details = check.details;
+    let details = &check.details;
     let watched = details
         .get("watched_ms")
         .and_then(|v| v.as_u64())
@@ -194,15 +194,7 @@ fn IdleDetails(check: CheckResult) -> impl IntoView {
                 .collect()
         })
         .unwrap_or_default();
-    let findings: Vec<String> = details
-        .get("findings")
-        .and_then(|f| f.as_array())
-        .map(|f| {
-            f.iter()
-                .filter_map(|s| s.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default();
+    let findings = check.lines("findings");
     view! {
         <h3>"Idle timeout: the probes"</h3>
         <ul class="probes" data-testid="report-idle-probes">

@@ -125,16 +125,7 @@ pub fn CheckLine(result: CheckResult) -> impl IntoView {
         CheckStatus::Fail => "check fail",
         CheckStatus::Error => "check error",
     };
-    let advice: Vec<String> = result
-        .details
-        .get("advice")
-        .and_then(|a| a.as_array())
-        .map(|a| {
-            a.iter()
-                .filter_map(|s| s.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default();
+    let advice = result.lines("advice");
     view! {
         <li
             class=class

@@ -179,6 +179,23 @@ pub struct CheckResult {
     pub details: Value,
 }
 
+impl CheckResult {
+    /// The sentences its details list under `key` (`findings`, `advice`); none when the
+    /// details have no such list.
+    pub fn lines(&self, key: &str) -> Vec<String> {
+        self.details
+            .get(key)
+            .and_then(Value::as_array)
+            .map(|lines| {
+                lines
+                    .iter()
+                    .filter_map(|line| line.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
 /// The idle experiment's result in the common shape. Pass: no idle timeout up to the
 /// time watched and no unexplained drop; warn: idle connections are cut (a heartbeat
 /// fixes it); fail: connections are cut despite traffic (a lifetime cap, drops no idle

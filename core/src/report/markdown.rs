@@ -47,10 +47,8 @@ pub fn markdown(report: &Report) -> String {
             code(&check.summary)
         );
         for (key, label) in [("findings", "finding"), ("advice", "advice")] {
-            if let Some(lines) = check.details.get(key).and_then(|v| v.as_array()) {
-                for line in lines.iter().filter_map(|l| l.as_str()) {
-                    let _ = writeln!(out, "  - {label}: {}", code(line));
-                }
+            for line in check.lines(key) {
+                let _ = writeln!(out, "  - {label}: {}", code(&line));
             }
         }
     }
