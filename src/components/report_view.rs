@@ -34,7 +34,7 @@ pub fn ReportView() -> impl IntoView {
             </section>
         }
         .into_any(),
-        ShownReport::Opened(opened) => view! { <OpenedReportView opened=opened /> }.into_any(),
+        ShownReport::Opened(opened) => view! { <OpenedReportView opened=*opened /> }.into_any(),
     }
     }
 }

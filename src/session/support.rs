@@ -55,7 +55,7 @@ pub enum ShownReport {
     /// A report link is being read.
     Opening,
     /// A report, read.
-    Opened(OpenedReport),
+    Opened(Box<OpenedReport>),
     /// It could not be read, and why.
     Failed(String),
 }
@@ -436,7 +436,7 @@ impl Support {
 
     fn show(&self, opened: Result<Report, String>, source: String) {
         let shown = match opened {
-            Ok(report) => ShownReport::Opened(OpenedReport { report, source }),
+            Ok(report) => ShownReport::Opened(Box::new(OpenedReport { report, source })),
             Err(why) => ShownReport::Failed(why),
         };
         let _ = self.opened.try_set(shown);
