@@ -30,9 +30,40 @@ pub fn seconds_between(low: u64, high: u64) -> String {
     }
 }
 
+/// A duration a person reads at a glance: `seconds` below two minutes, then minutes and
+/// seconds ("6 min 12 s", "5 min").
+pub fn minutes(ms: u64) -> String {
+    if ms < 120_000 {
+        return seconds(ms);
+    }
+    let total = (ms + 500) / 1000;
+    match total % 60 {
+        0 => format!("{} min", total / 60),
+        rest => format!("{} min {rest} s", total / 60),
+    }
+}
+
+/// A small lateness in milliseconds, a larger one as `seconds` ("3 ms", "1.2 s").
+pub fn lateness(ms: u64) -> String {
+    if ms < 1000 {
+        format!("{ms} ms")
+    } else {
+        seconds(ms)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_durations_read_in_minutes_and_small_lateness_in_milliseconds() {
+        assert_eq!(minutes(90_000), "90 s");
+        assert_eq!(minutes(372_000), "6 min 12 s");
+        assert_eq!(minutes(300_400), "5 min");
+        assert_eq!(lateness(3), "3 ms");
+        assert_eq!(lateness(59_000), "59 s");
+    }
 
     #[test]
     fn durations_round_to_tenths_below_ten_seconds_and_drop_a_trailing_zero() {

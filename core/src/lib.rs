@@ -25,6 +25,7 @@ pub mod reconnect_policy;
 pub mod report;
 pub mod saved;
 pub mod settings;
+pub mod sleep;
 pub mod supervisor;
 pub mod target;
 pub mod text;

@@ -57,6 +57,28 @@ pub enum ClientMessage {
         /// Whether each Pong's round trip is reported as `ping_rtt`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         report_pings: Option<bool>,
+        /// Close with 1011 when a Ping has gone this long without its Pong (`null`: never),
+        /// as a server's keepalive does.
+        #[serde(
+            default,
+            deserialize_with = "present",
+            skip_serializing_if = "Option::is_none"
+        )]
+        ping_timeout_ms: Option<Option<u64>>,
+        /// Close with 1000 after this long without a message from the client (`null`:
+        /// never), as a server that reaps idle clients does.
+        #[serde(
+            default,
+            deserialize_with = "present",
+            skip_serializing_if = "Option::is_none"
+        )]
+        client_idle_close_ms: Option<Option<u64>>,
+    },
+    /// Asks the server to stop reading and writing on this connection for `ms`, keeping
+    /// TCP open: what a client sees after a server or NAT forgot it (a half-open socket).
+    Blackhole {
+        /// How long, in ms.
+        ms: u64,
     },
     /// A client heartbeat; answered with `heartbeat_ack` when acks are on.
     Heartbeat {
@@ -152,6 +174,17 @@ pub enum ServerMessage {
         ack_heartbeats: bool,
         /// Whether ping round trips are reported.
         report_pings: bool,
+        /// The Pong deadline that closes with 1011, or `null` when off.
+        #[serde(default)]
+        ping_timeout_ms: Option<u64>,
+        /// The client silence that closes with 1000, or `null` when off.
+        #[serde(default)]
+        client_idle_close_ms: Option<u64>,
+    },
+    /// The server goes silent now for `ms` (the answer to `blackhole`).
+    Blackholed {
+        /// How long.
+        ms: u64,
     },
     /// A periodic message from the server.
     Tick {
@@ -388,6 +421,8 @@ mod tests {
                 ping_every_ms: Some(Some(500)),
                 ack_heartbeats: None,
                 report_pings: None,
+                ping_timeout_ms: None,
+                client_idle_close_ms: None,
             }
         );
     }
@@ -441,10 +476,33 @@ mod tests {
             ping_every_ms: Some(1000),
             ack_heartbeats: true,
             report_pings: false,
+            ping_timeout_ms: Some(3000),
+            client_idle_close_ms: None,
         });
         assert_eq!(
             text,
-            r#"{"type":"configured","tick_every_ms":null,"ping_every_ms":1000,"ack_heartbeats":true,"report_pings":false}"#
+            r#"{"type":"configured","tick_every_ms":null,"ping_every_ms":1000,"ack_heartbeats":true,"report_pings":false,"ping_timeout_ms":3000,"client_idle_close_ms":null}"#
+        );
+        // A reply from a server before these two fields reads as both off.
+        let older: ServerMessage = serde_json::from_str(
+            r#"{"type":"configured","tick_every_ms":null,"ping_every_ms":null,"ack_heartbeats":true,"report_pings":false}"#,
+        )
+        .unwrap();
+        assert!(matches!(
+            older,
+            ServerMessage::Configured {
+                ping_timeout_ms: None,
+                client_idle_close_ms: None,
+                ..
+            }
+        ));
+        assert_eq!(
+            parse_client_message(r#"{"type":"blackhole","ms":4000}"#),
+            Ok(ClientMessage::Blackhole { ms: 4000 })
+        );
+        assert_eq!(
+            to_json(&ServerMessage::Blackholed { ms: 4000 }),
+            r#"{"type":"blackholed","ms":4000}"#
         );
     }
 

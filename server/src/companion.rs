@@ -1,7 +1,9 @@
 //! The companion protocol `wsdoctor.v1` on one connection (see `docs/protocol.md`).
 //!
 //! One loop per connection waits on whatever comes first: a client message, the tick
-//! timer, the ping timer, a scheduled close or abort, or the server stopping. At most one
+//! timer, the ping timer, a scheduled close or abort, a keepalive deadline (a Pong
+//! overdue, or the client silent too long), or the server stopping. A `blackhole`
+//! request makes the loop stop reading and writing for a while, keeping TCP open. At most one
 //! reply goes out per client message (no amplification); periodic traffic has minimum
 //! intervals; bad messages get an `error` reply, and more than the allowed number a
 //! minute close the connection with 1008. Everything observed goes into the connection's
@@ -41,10 +43,25 @@ const OVERSIZED_EVERY: Duration = Duration::from_secs(10);
 /// Pings awaiting their pong, at most (older ones count as lost).
 const MAX_PENDING_PINGS: usize = 64;
 
+/// The close when a Ping's Pong is overdue (as Python `websockets`' keepalive closes).
+const PING_TIMEOUT_CODE: u16 = 1011;
+/// The close when the client has been silent for `client_idle_close_ms`.
+const CLIENT_IDLE_CODE: u16 = 1000;
+
 /// Something to do at a set time.
 enum Scheduled {
     Close { code: u16, reason: String },
     Abort,
+}
+
+/// A `configure` request's fields (absent: keep; `Some(None)`: stop).
+struct Configure {
+    tick_every_ms: Option<Option<u64>>,
+    ping_every_ms: Option<Option<u64>>,
+    ack_heartbeats: Option<bool>,
+    report_pings: Option<bool>,
+    ping_timeout_ms: Option<Option<u64>>,
+    client_idle_close_ms: Option<Option<u64>>,
 }
 
 /// What handling one client message asks the loop to do.
@@ -52,8 +69,13 @@ enum Step {
     Nothing,
     Reply(ServerMessage),
     Raw(Message),
-    Close { code: u16, reason: String },
+    Close {
+        code: u16,
+        reason: String,
+    },
     Abort,
+    /// Reply, then stop reading and writing for this long.
+    Blackhole(ServerMessage, Duration),
 }
 
 struct Companion<'a> {
@@ -76,6 +98,10 @@ struct Companion<'a> {
     errors: VecDeque<Instant>,
     scheduled: Option<(Instant, Scheduled)>,
     last_oversized: Option<Instant>,
+    ping_timeout_ms: Option<u64>,
+    client_idle_close_ms: Option<u64>,
+    /// When the client last sent a message (or the connection opened).
+    last_from_client: Instant,
 }
 
 /// Runs the protocol until the connection ends; returns the close code (`None`: none).
@@ -106,9 +132,14 @@ pub async fn run(
         errors: VecDeque::new(),
         scheduled: None,
         last_oversized: None,
+        ping_timeout_ms: None,
+        client_idle_close_ms: None,
+        last_from_client: Instant::now(),
     };
     let mut shutdown = state.shutdown.clone();
     let (code, close) = loop {
+        let pong_deadline = me.pong_deadline();
+        let client_idle_deadline = me.client_idle_deadline();
         let step = tokio::select! {
             received = ws.next() => {
                 match closing::classify(received, state.config.max_message_bytes) {
@@ -128,6 +159,8 @@ pub async fn run(
                     None => Step::Nothing,
                 }
             }
+            () = at(pong_deadline) => me.pong_overdue(),
+            () = at(client_idle_deadline) => me.client_idle(),
             code = closing::stop_requested(&mut shutdown) => {
                 Step::Close { code, reason: "the server is stopping".into() }
             }
@@ -147,6 +180,19 @@ pub async fn run(
             Step::Close { code, reason } => {
                 let sent = closing::close_and_drain(&mut ws, state, code, &reason).await;
                 break (sent, closed_by(ClosedBy::Server, sent, Some(reason)));
+            }
+            Step::Blackhole(reply, away) => {
+                if !me.send(&mut ws, Message::text(to_json(&reply))).await {
+                    break (None, closed_by(ClosedBy::None, None, None));
+                }
+                tokio::select! {
+                    () = tokio::time::sleep(away) => me.back_from_blackhole(),
+                    code = closing::stop_requested(&mut shutdown) => {
+                        let reason = "the server is stopping".to_string();
+                        let sent = closing::close_and_drain(&mut ws, state, code, &reason).await;
+                        break (sent, closed_by(ClosedBy::Server, sent, Some(reason)));
+                    }
+                }
             }
             Step::Abort => {
                 // Dropping the stream closes TCP with no close frame.
@@ -243,6 +289,7 @@ impl Companion<'_> {
         let now = epoch_ms();
         match message {
             Message::Text(text) => {
+                self.last_from_client = Instant::now();
                 lock(&self.record).received(now);
                 self.state.metrics.message_in();
                 match parse_client_message(&text) {
@@ -251,6 +298,7 @@ impl Companion<'_> {
                 }
             }
             Message::Binary(_) => {
+                self.last_from_client = Instant::now();
                 lock(&self.record).received(now);
                 self.state.metrics.message_in();
                 self.error("binary messages are not part of wsdoctor.v1: send JSON text".into())
@@ -278,7 +326,17 @@ impl Companion<'_> {
                 ping_every_ms,
                 ack_heartbeats,
                 report_pings,
-            } => self.configure(tick_every_ms, ping_every_ms, ack_heartbeats, report_pings),
+                ping_timeout_ms,
+                client_idle_close_ms,
+            } => self.configure(Configure {
+                tick_every_ms,
+                ping_every_ms,
+                ack_heartbeats,
+                report_pings,
+                ping_timeout_ms,
+                client_idle_close_ms,
+            }),
+            ClientMessage::Blackhole { ms } => self.blackhole(ms),
             ClientMessage::Heartbeat { seq } => {
                 if self.ack_heartbeats {
                     Step::Reply(ServerMessage::HeartbeatAck { seq })
@@ -340,26 +398,35 @@ impl Companion<'_> {
         }
     }
 
-    fn configure(
-        &mut self,
-        tick_every_ms: Option<Option<u64>>,
-        ping_every_ms: Option<Option<u64>>,
-        ack_heartbeats: Option<bool>,
-        report_pings: Option<bool>,
-    ) -> Step {
-        if let Some(Some(ms)) = tick_every_ms
-            && !(MIN_TICK_MS..=MAX_DELAY_MS).contains(&ms)
-        {
-            return self.error(format!(
-                "tick_every_ms must be from {MIN_TICK_MS} to {MAX_DELAY_MS}, not {ms}"
-            ));
+    fn configure(&mut self, request: Configure) -> Step {
+        let Configure {
+            tick_every_ms,
+            ping_every_ms,
+            ack_heartbeats,
+            report_pings,
+            ping_timeout_ms,
+            client_idle_close_ms,
+        } = request;
+        for (name, value, min) in [
+            ("tick_every_ms", tick_every_ms, MIN_TICK_MS),
+            ("ping_every_ms", ping_every_ms, MIN_PING_MS),
+            ("ping_timeout_ms", ping_timeout_ms, MIN_PING_MS),
+            ("client_idle_close_ms", client_idle_close_ms, MIN_TICK_MS),
+        ] {
+            if let Some(Some(ms)) = value
+                && !(min..=MAX_DELAY_MS).contains(&ms)
+            {
+                return self.error(format!(
+                    "{name} must be from {min} to {MAX_DELAY_MS}, not {ms}"
+                ));
+            }
         }
-        if let Some(Some(ms)) = ping_every_ms
-            && !(MIN_PING_MS..=MAX_DELAY_MS).contains(&ms)
-        {
-            return self.error(format!(
-                "ping_every_ms must be from {MIN_PING_MS} to {MAX_DELAY_MS}, not {ms}"
-            ));
+        if let Some(timeout) = ping_timeout_ms {
+            self.ping_timeout_ms = timeout;
+        }
+        if let Some(idle) = client_idle_close_ms {
+            self.client_idle_close_ms = idle;
+            self.last_from_client = Instant::now();
         }
         if let Some(tick) = tick_every_ms {
             self.tick_every_ms = tick;
@@ -381,7 +448,53 @@ impl Companion<'_> {
             ping_every_ms: self.ping_every_ms,
             ack_heartbeats: self.ack_heartbeats,
             report_pings: self.report_pings,
+            ping_timeout_ms: self.ping_timeout_ms,
+            client_idle_close_ms: self.client_idle_close_ms,
         })
+    }
+
+    fn blackhole(&mut self, ms: u64) -> Step {
+        if !(1..=MAX_DELAY_MS).contains(&ms) {
+            return self.error(format!(
+                "blackhole ms must be from 1 to {MAX_DELAY_MS}, not {ms}"
+            ));
+        }
+        Step::Blackhole(ServerMessage::Blackholed { ms }, Duration::from_millis(ms))
+    }
+
+    /// Back from a blackhole: nothing was timed while away, so the keepalive rules start
+    /// afresh (Pongs that waited in the socket count as received, not as late).
+    fn back_from_blackhole(&mut self) {
+        self.pending_pings.clear();
+        self.last_from_client = Instant::now();
+    }
+
+    /// When the oldest unanswered Ping's Pong is overdue, if a ping timeout is set.
+    fn pong_deadline(&self) -> Option<Instant> {
+        let timeout = Duration::from_millis(self.ping_timeout_ms?);
+        self.pending_pings.front().map(|(_, sent)| *sent + timeout)
+    }
+
+    fn pong_overdue(&mut self) -> Step {
+        let ms = self.ping_timeout_ms.unwrap_or_default();
+        Step::Close {
+            code: PING_TIMEOUT_CODE,
+            reason: format!("keepalive ping timeout: no Pong within {ms} ms"),
+        }
+    }
+
+    /// When the client will have been silent too long, if a limit is set.
+    fn client_idle_deadline(&self) -> Option<Instant> {
+        let limit = Duration::from_millis(self.client_idle_close_ms?);
+        Some(self.last_from_client + limit)
+    }
+
+    fn client_idle(&mut self) -> Step {
+        let ms = self.client_idle_close_ms.unwrap_or_default();
+        Step::Close {
+            code: CLIENT_IDLE_CODE,
+            reason: format!("no message from the client for {ms} ms"),
+        }
     }
 
     fn schedule(&mut self, after_ms: Option<u64>, action: Scheduled) -> Step {
@@ -712,6 +825,133 @@ mod tests {
         match raw {
             Some(Message::Frame(frame)) => assert!(std::str::from_utf8(frame.payload()).is_err()),
             other => panic!("expected a raw frame, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_client_silent_past_its_limit_is_closed_with_1000_and_a_reason() {
+        let state = state();
+        let (server, mut browser) = pipe(true);
+        let browser_side = async {
+            browser.text(r#"{"type":"configure","client_idle_close_ms":200}"#);
+            let configured = browser.reply().await;
+            let frame = browser.close_frame().await;
+            browser.hang_up();
+            (configured, frame)
+        };
+        let (code, (configured, frame)) = tokio::join!(
+            run(server, &state, CLIENT, HandshakeView::default()),
+            browser_side
+        );
+        assert!(
+            matches!(
+                configured,
+                ServerMessage::Configured {
+                    client_idle_close_ms: Some(200),
+                    ..
+                }
+            ),
+            "{configured:?}"
+        );
+        assert_eq!(
+            frame,
+            (1000, "no message from the client for 200 ms".to_string())
+        );
+        assert_eq!(code, Some(1000));
+    }
+
+    #[tokio::test]
+    async fn a_ping_left_without_its_pong_closes_with_1011_like_a_keepalive() {
+        let state = state();
+        let (server, mut browser) = pipe(true);
+        let browser_side = async {
+            browser.text(r#"{"type":"configure","ping_every_ms":100,"ping_timeout_ms":150}"#);
+            let _configured = browser.reply().await;
+            // Answer the first Ping as a browser would, then stop answering.
+            let first = browser.next().await;
+            let Some(Message::Ping(payload)) = first else {
+                panic!("expected a Ping, got {first:?}");
+            };
+            browser.push(Ok(Message::Pong(payload)));
+            loop {
+                match browser.next().await {
+                    Some(Message::Ping(_)) => continue,
+                    Some(Message::Close(Some(frame))) => {
+                        browser.hang_up();
+                        return (u16::from(frame.code), frame.reason.to_string());
+                    }
+                    other => panic!("expected Pings then a close, got {other:?}"),
+                }
+            }
+        };
+        let (code, frame) = tokio::join!(
+            run(server, &state, CLIENT, HandshakeView::default()),
+            browser_side
+        );
+        assert_eq!(
+            frame,
+            (
+                1011,
+                "keepalive ping timeout: no Pong within 150 ms".to_string()
+            )
+        );
+        assert_eq!(code, Some(1011));
+    }
+
+    #[tokio::test]
+    async fn a_blackhole_goes_silent_then_answers_what_waited() {
+        let state = state();
+        let (server, mut browser) = pipe(true);
+        let browser_side = async {
+            browser.text(r#"{"type":"blackhole","ms":300}"#);
+            let started = browser.reply().await;
+            browser.text(r#"{"type":"heartbeat","seq":1}"#);
+            let during = browser.next_within(150).await;
+            let after = browser.reply().await;
+            browser.close(1000);
+            browser.hang_up();
+            (started, during, after)
+        };
+        let (_, (started, during, after)) = tokio::join!(
+            run(server, &state, CLIENT, HandshakeView::default()),
+            browser_side
+        );
+        assert_eq!(started, ServerMessage::Blackholed { ms: 300 });
+        assert_eq!(during, None, "nothing comes back while the server is away");
+        assert_eq!(after, ServerMessage::HeartbeatAck { seq: 1 });
+    }
+
+    #[tokio::test]
+    async fn keepalive_limits_and_blackholes_out_of_range_are_refused() {
+        let state = state();
+        let (server, mut browser) = pipe(true);
+        let browser_side = async {
+            let mut replies = Vec::new();
+            for request in [
+                r#"{"type":"configure","ping_timeout_ms":5}"#,
+                r#"{"type":"configure","client_idle_close_ms":700000}"#,
+                r#"{"type":"blackhole","ms":0}"#,
+            ] {
+                browser.text(request);
+                replies.push(browser.reply().await);
+            }
+            browser.close(1000);
+            browser.hang_up();
+            replies
+        };
+        let (_, replies) = tokio::join!(
+            run(server, &state, CLIENT, HandshakeView::default()),
+            browser_side
+        );
+        for (reply, field) in
+            replies
+                .iter()
+                .zip(["ping_timeout_ms", "client_idle_close_ms", "blackhole ms"])
+        {
+            assert!(
+                matches!(reply, ServerMessage::Error { message } if message.contains(field)),
+                "{field}: {reply:?}"
+            );
         }
     }
 }

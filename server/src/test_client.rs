@@ -130,6 +130,14 @@ impl Browser {
             .flatten()
     }
 
+    /// The server's next message if one comes within `ms` (`None`: silence).
+    pub async fn next_within(&mut self, ms: u64) -> Option<Message> {
+        tokio::time::timeout(Duration::from_millis(ms), self.from_server.recv())
+            .await
+            .ok()
+            .flatten()
+    }
+
     /// The server's next message, read as the companion protocol.
     pub async fn reply(&mut self) -> ServerMessage {
         match self.next().await {

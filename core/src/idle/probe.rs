@@ -100,6 +100,8 @@ impl ProbeKind {
             ping_every_ms: Some(ping),
             ack_heartbeats: Some(ack),
             report_pings: Some(false),
+            ping_timeout_ms: None,
+            client_idle_close_ms: None,
         }
     }
 }

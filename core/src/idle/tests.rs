@@ -260,6 +260,8 @@ impl Sim {
                             ping_every_ms: conn.ping_every,
                             ack_heartbeats: conn.ack,
                             report_pings: false,
+                            ping_timeout_ms: None,
+                            client_idle_close_ms: None,
                         };
                         self.reply(probe, configured);
                     }
