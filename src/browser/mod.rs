@@ -17,3 +17,4 @@ pub mod selection;
 pub mod socket;
 pub mod storage;
 pub mod timer;
+pub mod worker;

@@ -9,9 +9,9 @@ use wsdoctor_core::settings::seconds_field;
 use super::{
     CatalogueReference, CloseForm, ClosePanel, ConnectForm, EndUserView, EventLogView, Header,
     IdleExperimentCard, LiveMetricsPanel, OpenReportFile, ReconnectHistory, ReportView, SendBox,
-    SettingsForm, SupportLinkCard,
+    SettingsForm, SleepExperimentCard, SupportLinkCard,
 };
-use crate::session::{self, Console, IdleRunner, ShownReport, Support};
+use crate::session::{self, Console, IdleRunner, ShownReport, SleepRunner, Support};
 
 /// The root of the page.
 #[component]
@@ -22,9 +22,11 @@ pub fn App() -> impl IntoView {
     provide_context(shown);
     let idle = IdleRunner::new();
     provide_context(idle);
-    let support = Support::new(idle, shown);
+    let sleep = SleepRunner::new();
+    provide_context(sleep);
+    let support = Support::new(idle, sleep, shown);
     provide_context(support);
-    session::watch_page_lifecycle(console, idle);
+    session::watch_page_lifecycle(console, idle, sleep);
     let presets = support.presets();
     let (saved_target, saved_protocols) = shown
         .settings
@@ -114,6 +116,7 @@ fn FullConsole(
             <EventLogView />
         </section>
         <IdleExperimentCard target=target protocols=protocols watch=watch every=every />
+        <SleepExperimentCard target=target protocols=protocols />
         <SupportLinkCard target=target protocols=protocols watch=watch every=every />
         <LiveMetricsPanel />
         <ReconnectHistory />

@@ -10,6 +10,7 @@ use wsdoctor_core::settings::parse_seconds;
 use wsdoctor_core::target::parse_subprotocols;
 
 use super::number_field::NumberField;
+use super::snippet::SnippetView;
 use crate::session::{ConsoleView, IdleRunner, IdleView, Support};
 
 /// The experiment card. `target` and `protocols` are shared with the console's form.
@@ -294,38 +295,16 @@ fn VerdictView(view: ReadSignal<IdleView>) -> impl IntoView {
                         </ul>
                     })}
                     {(!v.snippets.is_empty()).then(|| view! { <h4>"Snippets with these numbers"</h4> })}
-                    {featured.into_iter().map(|s| view! { <SnippetView snippet=s open=true /> }).collect_view()}
+                    {featured.into_iter().map(|s| view! { <SnippetView snippet=s open=true test_id="idle-snippet" /> }).collect_view()}
                     {(more_count > 0).then(|| view! {
                         <details class="snippet more-snippets" data-testid="idle-more-snippets">
                             <summary>{format!("More platforms ({more_count})")}</summary>
-                            {more.into_iter().map(|s| view! { <SnippetView snippet=s open=false /> }).collect_view()}
+                            {more.into_iter().map(|s| view! { <SnippetView snippet=s open=false test_id="idle-snippet" /> }).collect_view()}
                         </details>
                     })}
                 </div>
             }
                 .into_any()
         })
-    }
-}
-
-/// One snippet to copy, with what it is for.
-#[component]
-fn SnippetView(
-    /// The snippet.
-    snippet: Snippet,
-    /// Whether it starts unfolded.
-    open: bool,
-) -> impl IntoView {
-    view! {
-        <details
-            class="snippet"
-            open=open
-            data-testid="idle-snippet"
-            data-title=snippet.title.clone()
-            data-featured=snippet.featured.to_string()
-        >
-            <summary>{format!("{} ({})", snippet.title, snippet.language)}</summary>
-            <pre><code>{snippet.code}</code></pre>
-        </details>
     }
 }

@@ -4,12 +4,13 @@
 //! (the most important check first) and what to send to support.
 
 use leptos::prelude::*;
-use wsdoctor_core::duration::seconds;
-use wsdoctor_core::report::{CheckResult, CheckStatus, by_importance};
+use wsdoctor_core::duration::{minutes, seconds};
+use wsdoctor_core::report::{CheckKind, CheckResult, CheckStatus, by_importance};
+use wsdoctor_core::sleep::Phase as SleepPhase;
 use wsdoctor_core::target::mask_secrets;
 
 use super::report_actions::ReportActions;
-use crate::session::{IdleRunner, RunState, Support};
+use crate::session::{IdleRunner, RunState, SleepRunner, Support};
 
 /// The focused view for a customer who was sent a support link.
 #[component]
@@ -21,6 +22,7 @@ pub fn EndUserView(
 ) -> impl IntoView {
     let support = expect_context::<Support>();
     let idle = expect_context::<IdleRunner>().view();
+    let slept = expect_context::<SleepRunner>().view();
     let checks = support.checks();
     let run = support.run_state();
     let results = support.results();
@@ -34,7 +36,42 @@ pub fn EndUserView(
         })
     };
     let running = move || matches!(run.get(), RunState::Running { .. });
+    let timed_step = move || {
+        matches!(
+            run.get(),
+            RunState::Running {
+                kind: CheckKind::Idle,
+                ..
+            }
+        )
+    };
+    let sleep_planned = move || checks.with(|c| c.contains(&CheckKind::Sleep));
     let step_text = move || match run.get() {
+        RunState::Running {
+            step,
+            of,
+            kind: CheckKind::Sleep,
+        } => {
+            let (watching, away) = slept.with(|v| {
+                (
+                    v.phase == Some(SleepPhase::Watching),
+                    v.result.as_ref().map_or(0, |r| r.away_ms),
+                )
+            });
+            let what = if watching && away == 0 {
+                "now switch to another tab or app for at least 30 s, then come back to this tab."
+                    .to_string()
+            } else if watching {
+                format!("away {} so far; come back when you like.", minutes(away))
+            } else {
+                "checking the connection…".to_string()
+            };
+            format!(
+                "Step {} of {of}: {} — {what}",
+                step + 1,
+                CheckKind::Sleep.title()
+            )
+        }
         RunState::Running { step, of, kind } => {
             let (elapsed, left) = idle.with(|v| (v.elapsed_ms, v.left_ms));
             format!(
@@ -60,7 +97,8 @@ pub fn EndUserView(
             </p>
             <p data-testid="end-user-plan">
                 "It tests: " {plan} ". It takes at most " {planned}
-                ". Keep this tab in front while it runs; nothing is sent anywhere until you choose to."
+                {move || if sleep_planned() { ", plus the time you spend away for the sleep check" } else { "" }}
+                ". Keep this tab in front unless a step asks otherwise; nothing is sent anywhere until you choose to."
             </p>
             <button
                 type="button"
@@ -74,7 +112,7 @@ pub fn EndUserView(
             <Show when=move || run.with(|r| *r != RunState::Ready)>
                 <p role="status" data-testid="run-step">{step_text}</p>
             </Show>
-            <Show when=running>
+            <Show when=timed_step>
                 <progress
                     class="idle-progress"
                     aria-label="Diagnostics progress"

@@ -113,6 +113,18 @@ impl<S: Copy + Eq + Hash + 'static, T: Copy + Eq + Hash + 'static> Driver<S, T> 
             .unwrap_or(false)
     }
 
+    /// Whether socket `key` is live and the browser says it is open (readyState OPEN).
+    pub fn is_open(&self, key: S) -> bool {
+        self.state
+            .try_with_value(|state| {
+                state
+                    .sockets
+                    .get(&key)
+                    .is_some_and(|l| l.socket.state_name() == "open")
+            })
+            .unwrap_or(false)
+    }
+
     /// Sends text on socket `key`.
     pub fn send_text(&self, key: S, text: &str) -> Result<(), SendError> {
         self.with_socket(key, |socket| socket.send_text(text))

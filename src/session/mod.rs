@@ -8,6 +8,7 @@ mod driver;
 mod idle_runner;
 mod page;
 mod persist;
+mod sleep_runner;
 mod status;
 mod support;
 
@@ -15,6 +16,7 @@ pub use console::{Console, ConsoleView};
 pub use driver::Driver;
 pub use idle_runner::{IdleRunner, IdleView};
 pub use page::{initial_protocols, initial_target, watch_page_lifecycle};
+pub use sleep_runner::{SleepRunner, SleepView};
 pub use status::{CloseExplanation, ConnectionStatus};
 pub use support::{
     CopyByHand, OpenedReport, Outcome, RunState, ShownReport, Support, chosen_file, dropped_file,

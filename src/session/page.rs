@@ -1,9 +1,10 @@
 //! The page around the console: the target it starts with, and its visibility.
 
 use leptos::prelude::*;
+use wsdoctor_core::sleep::PageChange;
 use wsdoctor_core::target::default_target;
 
-use super::{Console, IdleRunner};
+use super::{Console, IdleRunner, SleepRunner};
 use crate::browser::lifecycle::{self, PageEvent};
 use crate::browser::location;
 
@@ -35,15 +36,25 @@ pub fn page_is_https() -> bool {
 }
 
 /// Logs every event of the page's life into `console` (and uses them to explain closes),
-/// and tells a running idle experiment when the page is hidden, for as long as the
-/// current reactive owner lives.
-pub fn watch_page_lifecycle(console: Console, idle: IdleRunner) {
+/// tells a running idle experiment when the page is hidden, and feeds the sleep
+/// experiment every change, for as long as the current reactive owner lives.
+pub fn watch_page_lifecycle(console: Console, idle: IdleRunner, sleep: SleepRunner) {
     if lifecycle::is_hidden() {
         console.record_page_event(PageEvent::Hidden);
     }
     let watcher = lifecycle::LifecycleWatcher::start(move |event| {
         if matches!(event, PageEvent::Hidden | PageEvent::Frozen) {
             idle.page_hidden();
+        }
+        match event {
+            PageEvent::Hidden => sleep.page_changed(PageChange::Hidden),
+            PageEvent::Visible => sleep.page_visible(),
+            PageEvent::Frozen => sleep.page_changed(PageChange::Frozen),
+            PageEvent::Resumed => sleep.page_changed(PageChange::Resumed),
+            PageEvent::Offline => sleep.page_changed(PageChange::Offline),
+            PageEvent::Online => sleep.page_changed(PageChange::Online),
+            PageEvent::ClockJump(by) => sleep.page_changed(PageChange::ClockJump(by)),
+            PageEvent::PageHide(_) | PageEvent::PageShow(_) => {}
         }
         console.record_page_event(event);
     });

@@ -13,12 +13,13 @@ use wsdoctor_core::link::{LinkPresets, SupportLink};
 use wsdoctor_core::report::{
     CheckKind, CheckResult, ClosedExplained, Environment, MAX_LINK_FRAGMENT_BYTES,
     MAX_REPORT_BYTES, Report, ReportInputs, base64url_decode, base64url_encode, build_report,
-    idle_check, markdown, parse_report,
+    idle_check, markdown, parse_report, sleep_check,
 };
+use wsdoctor_core::sleep::{Phase as SleepPhase, SleepSettings};
 use wsdoctor_core::target::parse_subprotocols;
 
 use super::page::page_is_https;
-use super::{ConsoleView, IdleRunner};
+use super::{ConsoleView, IdleRunner, SleepRunner};
 use crate::browser::files::PickedFile;
 use crate::browser::{clipboard, clock, compression, download, environment, location};
 
@@ -95,8 +96,11 @@ pub struct CopyByHand {
 pub struct Support {
     presets: StoredValue<LinkPresets>,
     idle: IdleRunner,
+    sleep: SleepRunner,
     shown: ConsoleView,
     run: RwSignal<RunState>,
+    /// The target and subprotocols field of the run under way, for its later steps.
+    run_target: StoredValue<(String, String)>,
     checks: RwSignal<Vec<CheckKind>>,
     results: RwSignal<Vec<CheckResult>>,
     outcome: RwSignal<Option<Outcome>>,
@@ -104,15 +108,18 @@ pub struct Support {
 }
 
 impl Support {
-    /// Reads the page's link; a guided run will drive `idle`. Call once, in the app.
-    pub fn new(idle: IdleRunner, shown: ConsoleView) -> Support {
+    /// Reads the page's link; a guided run will drive `idle` and `sleep`. Call once, in
+    /// the app.
+    pub fn new(idle: IdleRunner, sleep: SleepRunner, shown: ConsoleView) -> Support {
         let presets = LinkPresets::read(location::query_param, page_is_https());
         let support = Support {
             checks: RwSignal::new(presets.checks.clone()),
             presets: StoredValue::new(presets),
             idle,
+            sleep,
             shown,
             run: RwSignal::new(RunState::Ready),
+            run_target: StoredValue::new((String::new(), String::new())),
             results: RwSignal::new(Vec::new()),
             outcome: RwSignal::new(None),
             opened: RwSignal::new(ShownReport::None),
@@ -127,6 +134,18 @@ impl Support {
             });
             if let Some(result) = finished {
                 support.step_done(CheckKind::Idle, idle_check(&result));
+            }
+        });
+        // A running sleep step ends when the page came back and the experiment concluded.
+        let slept = sleep.view();
+        Effect::new(move |_| {
+            let finished = slept.with(|v| {
+                (v.phase == Some(SleepPhase::Done))
+                    .then(|| v.result.clone())
+                    .flatten()
+            });
+            if let Some(result) = finished {
+                support.step_done(CheckKind::Sleep, sleep_check(&result));
             }
         });
         support.open_from_fragment(&location::fragment());
@@ -183,10 +202,24 @@ impl Support {
         Ok(settings)
     }
 
-    /// How long the guided run takes at most, in ms.
+    /// How long the guided run takes at most, in ms (the sleep check also takes the time
+    /// the user spends away, which only they decide).
     pub fn planned_ms(&self, protocols_text: &str) -> u64 {
-        self.idle_settings(protocols_text)
-            .map_or(0, |s| s.max_idle_ms + s.margin_ms)
+        self.checks.with(|checks| {
+            checks
+                .iter()
+                .map(|kind| match kind {
+                    CheckKind::Idle => self
+                        .idle_settings(protocols_text)
+                        .map_or(0, |s| s.max_idle_ms + s.margin_ms),
+                    CheckKind::Sleep => {
+                        let s = SleepSettings::default();
+                        s.probe_deadline_ms + wsdoctor_core::sleep::SERVER_VIEW_TIMEOUT_MS
+                    }
+                    _ => 0,
+                })
+                .sum::<u64>()
+        })
     }
 
     /// Runs the link's checks one after another against `target`.
@@ -200,25 +233,45 @@ impl Support {
                 .set(RunState::Refused("the link names no check".into()));
             return;
         };
-        let settings = match self.idle_settings(protocols_text) {
-            Ok(settings) => settings,
-            Err(why) => return self.run.set(RunState::Refused(why)),
-        };
+        if let Err(why) = self.idle_settings(protocols_text) {
+            return self.run.set(RunState::Refused(why));
+        }
+        self.run_target
+            .set_value((target.to_string(), protocols_text.to_string()));
         self.results.set(Vec::new());
         self.run.set(RunState::Running {
             step: 0,
             of: checks.len(),
             kind: first,
         });
-        self.start_step(first, target, settings);
+        self.start_step(first);
     }
 
-    fn start_step(&self, kind: CheckKind, target: &str, settings: IdleSettings) {
+    fn start_step(&self, kind: CheckKind) {
+        let (target, protocols_text) = self.run_target.get_value();
         match kind {
             CheckKind::Idle => {
-                self.idle.start(target, settings);
+                let Ok(settings) = self.idle_settings(&protocols_text) else {
+                    return;
+                };
+                self.idle.start(&target, settings);
                 // A refusal (bad target) ends the step at once.
                 if let Some(why) = self.idle.view().with_untracked(|v| v.refused.clone()) {
+                    self.run.set(RunState::Refused(why));
+                }
+            }
+            CheckKind::Sleep => {
+                let settings = SleepSettings {
+                    heartbeat_payload: self
+                        .shown
+                        .settings
+                        .with_untracked(|s| s.heartbeat_payload.clone()),
+                    subprotocols: parse_subprotocols(&protocols_text).unwrap_or_default(),
+                    companion: self.presets.with_value(|p| p.companion.unwrap_or_default()),
+                    ..SleepSettings::default()
+                };
+                self.sleep.start(&target, settings);
+                if let Some(why) = self.sleep.view().with_untracked(|v| v.refused.clone()) {
                     self.run.set(RunState::Refused(why));
                 }
             }
@@ -255,6 +308,7 @@ impl Support {
                     of,
                     kind,
                 });
+                self.start_step(kind);
             }
             None => self.run.set(RunState::Done),
         }
@@ -264,10 +318,19 @@ impl Support {
     /// idle card's last result), the console's connections, findings and page life.
     pub fn report(&self) -> Report {
         let mut checks = self.results.get_untracked();
-        if checks.is_empty()
-            && let Some(result) = self.idle.view().with_untracked(|v| v.result.clone())
-        {
-            checks.push(idle_check(&result));
+        if checks.is_empty() {
+            // Not a guided run: the experiments' cards' last results.
+            if let Some(result) = self.idle.view().with_untracked(|v| v.result.clone()) {
+                checks.push(idle_check(&result));
+            }
+            let slept = self.sleep.view().with_untracked(|v| {
+                v.result
+                    .clone()
+                    .filter(|_| v.phase == Some(SleepPhase::Done))
+            });
+            if let Some(result) = slept {
+                checks.push(sleep_check(&result));
+            }
         }
         let facts = environment::facts();
         let shown = self.shown;

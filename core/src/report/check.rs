@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::idle::{IdleResult, verdict};
+use crate::sleep::{Fate, SleepResult, sleep_verdict};
 
 /// A check a support link can ask for and a report can hold.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -75,7 +76,7 @@ impl CheckKind {
 
     /// Whether this version of wsdoctor can run it (the others are reserved names).
     pub fn is_available(self) -> bool {
-        matches!(self, CheckKind::Idle)
+        matches!(self, CheckKind::Idle | CheckKind::Sleep)
     }
 
     /// The kind named `name` (as in links: lower case).
@@ -254,6 +255,43 @@ pub fn idle_check(result: &IdleResult) -> CheckResult {
     }
 }
 
+/// The sleep experiment's result in the common shape. Pass: the connection survived the
+/// time away; warn: it was closed while away (the app must reconnect on return); fail:
+/// half-open on return (the app would sit on a dead socket); error: it could not run, was
+/// stopped, or the page never came back.
+pub fn sleep_check(result: &SleepResult) -> CheckResult {
+    let verdict = sleep_verdict(result);
+    let status = match (&result.failure, result.cancelled, &result.fate) {
+        (Some(_), _, _) | (_, true, _) | (_, _, Fate::Unknown) => CheckStatus::Error,
+        (_, _, Fate::Survived) => CheckStatus::Pass,
+        (_, _, Fate::HalfOpen { .. }) => CheckStatus::Fail,
+        (_, _, Fate::ClosedWhileAway { .. } | Fate::ClosedBeforeSleep { .. }) => CheckStatus::Warn,
+    };
+    let details = json!({
+        "fate": result.fate,
+        "away_ms": result.away_ms,
+        "simulated": result.simulated,
+        "sleepy": result.sleepy,
+        "heartbeat_ms": result.heartbeat_ms,
+        "open_on_return": result.open_on_return,
+        "time_to_truth_ms": result.time_to_truth_ms,
+        "main_timers": result.main,
+        "worker_timers": result.worker,
+        "sent_while_hidden": result.sent_while_hidden,
+        "skipped_while_hidden": result.skipped_while_hidden,
+        "server": result.server,
+        "companion": result.companion,
+        "findings": verdict.findings,
+        "advice": verdict.advice,
+    });
+    CheckResult {
+        kind: CheckKind::Sleep,
+        status,
+        summary: verdict.headline,
+        details,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -274,12 +312,12 @@ mod tests {
     }
 
     #[test]
-    fn only_the_idle_check_runs_in_this_version() {
+    fn the_idle_and_sleep_checks_run_in_this_version() {
         let available: Vec<CheckKind> = CheckKind::ALL
             .into_iter()
             .filter(|k| k.is_available())
             .collect();
-        assert_eq!(available, [CheckKind::Idle]);
+        assert_eq!(available, [CheckKind::Idle, CheckKind::Sleep]);
     }
 
     #[test]

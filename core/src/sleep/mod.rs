@@ -13,6 +13,7 @@
 //! ticks and page events, and carries out the commands.
 
 mod result;
+mod snippets;
 mod timers;
 mod verdict;
 
@@ -23,6 +24,7 @@ use crate::idle::CompanionMode;
 use crate::protocol::{ClientMessage, ConnectionView, ServerMessage};
 
 pub use result::{Fate, ServerSaw, SleepResult};
+pub use snippets::sleep_snippets;
 pub use timers::{Throttling, TimerSample, throttling};
 pub use verdict::{SleepVerdict, sleep_verdict};
 
@@ -79,8 +81,8 @@ impl Default for SleepSettings {
 impl SleepSettings {
     /// Checks the numbers; the message names the wrong one.
     pub fn check(&self) -> Result<(), String> {
-        if !(200..=600_000).contains(&self.heartbeat_ms) {
-            return Err("heartbeat: from 0.2 s to 10 min".into());
+        if !(100..=600_000).contains(&self.heartbeat_ms) {
+            return Err("heartbeat: from 0.1 s to 10 min".into());
         }
         if !(500..=60_000).contains(&self.probe_deadline_ms) {
             return Err("probe deadline: from 0.5 s to 60 s".into());
@@ -562,7 +564,8 @@ impl SleepExperiment {
                         out.push(Command::CancelTimer(SleepTimer::ProbeDeadline));
                         self.after_return(now, out);
                     }
-                    _ => self.closed = Some(seen),
+                    // Once the return is resolved, a close is the experiment's own.
+                    _ => {}
                 }
             }
         }

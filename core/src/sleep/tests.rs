@@ -197,12 +197,21 @@ impl Sim {
                     _ => {}
                 }
             }
-            Command::Close { conn, .. } => {
+            Command::Close { conn, code, .. } => {
                 if conn == SleepConn::Probe && self.probe_open {
                     self.probe_open = false;
                     if self.server.closed.is_none() {
-                        self.server.closed = Some((self.now, Some(1000), ClosedBy::Client));
+                        self.server.closed = Some((self.now, Some(code), ClosedBy::Client));
                     }
+                    // The browser reports the page's own close too.
+                    self.inputs.push_back((
+                        self.now,
+                        Input::Closed {
+                            conn,
+                            code,
+                            was_clean: true,
+                        },
+                    ));
                 }
             }
             Command::StartTimer { id, after_ms } => {
@@ -543,7 +552,7 @@ fn a_simulated_sleep_needs_the_companion_and_bad_settings_are_named() {
         heartbeat_ms: 50,
         ..SleepSettings::default()
     };
-    assert_eq!(bad.check().unwrap_err(), "heartbeat: from 0.2 s to 10 min");
+    assert_eq!(bad.check().unwrap_err(), "heartbeat: from 0.1 s to 10 min");
 }
 
 #[test]
@@ -568,5 +577,44 @@ fn closed_before_any_sleep_is_reported_as_such() {
         sleep_verdict(&result)
             .headline
             .contains("before the page was hidden")
+    );
+}
+
+#[test]
+fn after_a_half_open_return_the_reconnect_and_worker_snippets_come_first_with_the_numbers() {
+    let settings = SleepSettings {
+        simulate_ms: Some(6_000),
+        heartbeat_ms: 15_000,
+        ..SleepSettings::default()
+    };
+    let mut sim = Sim::new(settings, true);
+    sim.start();
+    sim.run_to(30_000.0);
+    let snippets = sleep_snippets(&sim.result(), 4_000);
+    let featured: Vec<&str> = snippets
+        .iter()
+        .filter(|s| s.featured)
+        .map(|s| s.title.as_str())
+        .collect();
+    assert_eq!(
+        featured,
+        ["Reconnect on return", "Heartbeat timer in a Worker"]
+    );
+    assert!(
+        snippets[0].code.contains("}, 4000);"),
+        "{}",
+        snippets[0].code
+    );
+    assert!(
+        snippets[1].code.contains("postMessage(\"beat\"), 15000)"),
+        "{}",
+        snippets[1].code
+    );
+    assert!(
+        snippets[2]
+            .code
+            .contains("ping_interval=15, ping_timeout=15"),
+        "{}",
+        snippets[2].code
     );
 }

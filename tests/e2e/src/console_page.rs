@@ -517,6 +517,16 @@ impl<'a> ConsolePage<'a> {
         self.press_idle_start().await;
     }
 
+    /// Replaces the text of the field with `test_id` (then Tab, as a user leaves it).
+    pub async fn set_field(&self, test_id: &str, value: &str) {
+        let input = self.element(test_id).await;
+        input.clear().await.expect("clear a field");
+        input
+            .send_keys(&format!("{value}\u{E004}"))
+            .await
+            .expect("type into a field");
+    }
+
     /// Fills in the idle experiment's settings (seconds).
     pub async fn set_idle_settings(&self, watch_s: &str, every_s: &str) {
         for (test_id, value) in [("idle-watch", watch_s), ("idle-every", every_s)] {
@@ -655,7 +665,8 @@ impl<'a> ConsolePage<'a> {
             .unwrap_or_else(|e| panic!("no [data-testid={test_id}] on the page: {e}"))
     }
 
-    async fn click(&self, test_id: &str) {
+    /// Clicks the element with `test_id`.
+    pub async fn click(&self, test_id: &str) {
         self.element(test_id)
             .await
             .click()

@@ -1,0 +1,160 @@
+//! The client-sleep experiment end to end, in headless Chromium under the server's CSP:
+//! a simulated sleep (the companion's blackhole) leaves a half-open socket that the probe's
+//! deadline finds; a page really hidden behind a second tab, in a browser that throttles
+//! hidden timers as Chrome does for users, shows its main-thread timers slowed while the
+//! Worker's kept their pace; and against the seed's Python `websockets` server with
+//! `ping_interval`/`ping_timeout`, a hidden tab keeps its connection (the browser answers
+//! Pings itself).
+
+use std::time::Duration;
+
+use wsdoctor_e2e::browser::Browser;
+use wsdoctor_e2e::console_page::ConsolePage;
+use wsdoctor_e2e::server::Server;
+use wsdoctor_e2e::support_page::SupportPage;
+use wsdoctor_e2e::third_party::{PythonOptions, ThirdPartyServer};
+
+/// Fills in the sleep card and presses Start.
+async fn start_sleep(page: &ConsolePage<'_>, fields: &[(&str, &str)]) {
+    for (id, value) in fields {
+        page.set_field(id, value).await;
+    }
+    page.click("sleep-start").await;
+}
+
+/// Waits for the verdict; returns its fate name and its whole text.
+async fn sleep_verdict(support: &SupportPage<'_>, patience: Duration) -> (String, String) {
+    let verdict = support.wait_for("sleep-verdict", patience).await;
+    let fate = verdict
+        .attr("data-fate")
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    let text = verdict.text().await.unwrap_or_default();
+    (fate, text)
+}
+
+/// A number the chart carries as a data attribute.
+async fn chart_number(support: &SupportPage<'_>, name: &str) -> u64 {
+    support
+        .wait_for("sleep-chart", Duration::from_secs(5))
+        .await
+        .attr(name)
+        .await
+        .ok()
+        .flatten()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("the chart has no {name}"))
+}
+
+#[tokio::test]
+async fn a_simulated_sleep_leaves_a_half_open_socket_that_the_probes_deadline_finds() {
+    let server = Server::start();
+    let browser = Browser::start().await;
+    let page = ConsolePage::open(&browser, &server.page_url()).await;
+    start_sleep(
+        &page,
+        &[
+            ("sleep-every", "0.5"),
+            ("sleep-deadline", "1"),
+            ("sleep-simulate", "2"),
+        ],
+    )
+    .await;
+    let support = SupportPage::new(browser.client());
+    let (fate, text) = sleep_verdict(&support, Duration::from_secs(15)).await;
+    assert_eq!(fate, "half_open", "{text}");
+    assert!(text.contains("Half-open on return"), "{text}");
+    assert!(
+        text.contains("The server still had the connection open when asked"),
+        "both sides disagree: {text}"
+    );
+    assert!(text.contains("probe with a deadline"), "{text}");
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn hidden_behind_a_second_tab_main_thread_timers_slow_down_and_the_workers_do_not() {
+    let server = Server::start();
+    let browser = Browser::start_throttled().await;
+    let page = ConsolePage::open(&browser, &server.page_url()).await;
+    let first = browser.current_tab().await;
+    start_sleep(&page, &[("sleep-every", "0.1"), ("sleep-deadline", "2")]).await;
+    SupportPage::new(browser.client())
+        .wait_for_text_containing("sleep-status", "Now hide this page")
+        .await;
+    browser.open_second_tab().await;
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    browser.switch_to(first).await;
+    let support = SupportPage::new(browser.client());
+    let (fate, text) = sleep_verdict(&support, Duration::from_secs(15)).await;
+    assert_eq!(fate, "survived", "{text}");
+    assert!(text.contains("Hidden for"), "{text}");
+    let main_gap = chart_number(&support, "data-main-typical-gap-ms").await;
+    let worker_gap = chart_number(&support, "data-worker-typical-gap-ms").await;
+    assert!(
+        main_gap >= 5 * worker_gap.max(1),
+        "hidden, the main thread's timers ran every {main_gap} ms, the Worker's every {worker_gap} ms: {text}"
+    );
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn against_pythons_keepalive_a_hidden_tab_keeps_its_connection() {
+    let server = Server::start();
+    let python = ThirdPartyServer::python_websockets(&PythonOptions {
+        // The fixture sets ping_timeout to the same interval.
+        ping_interval: Some(Duration::from_millis(500)),
+        ..PythonOptions::default()
+    });
+    let browser = Browser::start().await;
+    let page = ConsolePage::open(&browser, &server.page_url()).await;
+    let first = browser.current_tab().await;
+    page.set_target(&python.url()).await;
+    start_sleep(&page, &[("sleep-every", "1"), ("sleep-deadline", "2")]).await;
+    SupportPage::new(browser.client())
+        .wait_for_text_containing("sleep-status", "Now hide this page")
+        .await;
+    browser.open_second_tab().await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    browser.switch_to(first).await;
+    let support = SupportPage::new(browser.client());
+    let (fate, text) = sleep_verdict(&support, Duration::from_secs(15)).await;
+    assert_eq!(fate, "survived", "{text}");
+    assert!(text.contains("How the server saw it is unknown"), "{text}");
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_support_link_with_checks_sleep_asks_the_user_to_switch_away_and_reports_the_return() {
+    let server = Server::start();
+    let browser = Browser::start().await;
+    browser
+        .open_page(
+            &server.page_url(),
+            &[("checks", "idle,sleep"), ("watch", "2"), ("every", "0.5")],
+        )
+        .await;
+    let page = SupportPage::new(browser.client());
+    page.wait_for("end-user-view", Duration::from_secs(15))
+        .await;
+    let first = browser.current_tab().await;
+    page.click("run-diagnostics").await;
+    page.wait_for_text_containing("run-step", "switch to another tab")
+        .await;
+    browser.open_second_tab().await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    browser.switch_to(first).await;
+    page.wait_for("run-summary", Duration::from_secs(15)).await;
+    let lines = page.check_lines("run-summary").await;
+    let statuses: Vec<&str> = lines.iter().map(|l| l.status.as_str()).collect();
+    assert_eq!(statuses, ["pass", "pass"], "{lines:?}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.summary.starts_with("The connection survived")),
+        "{lines:?}"
+    );
+    browser.close().await;
+}
