@@ -4,9 +4,13 @@
 //! hidden timers as Chrome does for users, shows its main-thread timers slowed while the
 //! Worker's kept their pace; and against the seed's Python `websockets` server with
 //! `ping_interval`/`ping_timeout`, a hidden tab keeps its connection (the browser answers
-//! Pings itself).
+//! Pings itself); a page frozen through Chromium's Page Lifecycle is said frozen; and a
+//! support link with `checks=idle,sleep` asks the user to switch away and reports the
+//! return.
 
 use std::time::Duration;
+
+use serde_json::json;
 
 use wsdoctor_e2e::browser::Browser;
 use wsdoctor_e2e::console_page::ConsolePage;
@@ -155,6 +159,39 @@ async fn a_support_link_with_checks_sleep_asks_the_user_to_switch_away_and_repor
             .iter()
             .any(|l| l.summary.starts_with("The connection survived")),
         "{lines:?}"
+    );
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_page_frozen_through_the_page_lifecycle_is_said_frozen_in_the_verdict() {
+    let server = Server::start();
+    let browser = Browser::start().await;
+    let page = ConsolePage::open(&browser, &server.page_url()).await;
+    let first = browser.current_tab().await;
+    start_sleep(&page, &[("sleep-every", "0.5"), ("sleep-deadline", "2")]).await;
+    let support = SupportPage::new(browser.client());
+    support
+        .wait_for_text_containing("sleep-status", "Now hide this page")
+        .await;
+    // Chromium's Page Lifecycle: hidden, then frozen (no timer, no event), then active.
+    browser
+        .cdp("Page.setWebLifecycleState", json!({ "state": "frozen" }))
+        .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    browser
+        .cdp("Page.setWebLifecycleState", json!({ "state": "active" }))
+        .await;
+    // Back in front through a second tab, as a user would come back.
+    browser.open_second_tab().await;
+    browser.switch_to(first).await;
+    let (fate, text) = sleep_verdict(&support, Duration::from_secs(15)).await;
+    assert!(text.contains("The browser froze the page"), "{text}");
+    // Measured with Chromium 156: freezing closes the page's WebSockets (1006), so the
+    // socket is found closed on return; a browser that kept it would show it survived.
+    assert!(
+        fate == "closed_while_away" || fate == "survived",
+        "{fate}: {text}"
     );
     browser.close().await;
 }
