@@ -20,6 +20,7 @@ pub mod mimic;
 pub mod nginx;
 pub mod one_way_relay;
 pub mod process;
+pub mod report_file;
 pub mod server;
 pub mod support_page;
 pub mod third_party;

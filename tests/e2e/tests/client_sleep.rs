@@ -14,6 +14,7 @@ use serde_json::json;
 
 use wsdoctor_e2e::browser::Browser;
 use wsdoctor_e2e::console_page::ConsolePage;
+use wsdoctor_e2e::report_file::{downloaded_json, schema_errors};
 use wsdoctor_e2e::server::Server;
 use wsdoctor_e2e::support_page::SupportPage;
 use wsdoctor_e2e::third_party::{PythonOptions, ThirdPartyServer};
@@ -134,6 +135,7 @@ async fn against_pythons_keepalive_a_hidden_tab_keeps_its_connection() {
 async fn a_support_link_with_checks_sleep_asks_the_user_to_switch_away_and_reports_the_return() {
     let server = Server::start();
     let browser = Browser::start().await;
+    let downloads = browser.allow_downloads().await;
     browser
         .open_page(
             &server.page_url(),
@@ -160,6 +162,18 @@ async fn a_support_link_with_checks_sleep_asks_the_user_to_switch_away_and_repor
             .any(|l| l.summary.starts_with("The connection survived")),
         "{lines:?}"
     );
+    // The report carries both checks, and the schema holds for the sleep one too.
+    page.click("report-download").await;
+    let (_, report) = downloaded_json(&downloads).await;
+    assert_eq!(schema_errors(&report), Vec::<String>::new(), "{report:#}");
+    let kinds: Vec<&str> = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["kind"].as_str())
+        .collect();
+    assert_eq!(kinds, ["idle", "sleep"]);
+    assert_eq!(report["checks"][1]["details"]["fate"]["kind"], "survived");
     browser.close().await;
 }
 

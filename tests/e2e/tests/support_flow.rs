@@ -6,14 +6,12 @@
 //! and ignored; a run with `companion=off` works against npm `ws`, a server nobody here
 //! wrote.
 
-use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use serde_json::Value;
 use wsdoctor_e2e::browser::Browser;
 use wsdoctor_e2e::console_page::ConsolePage;
 use wsdoctor_e2e::nginx::{Nginx, NginxOptions};
-use wsdoctor_e2e::package_dir;
+use wsdoctor_e2e::report_file::{downloaded_json, schema_errors};
 use wsdoctor_e2e::server::Server;
 use wsdoctor_e2e::support_page::SupportPage;
 use wsdoctor_e2e::third_party::ThirdPartyServer;
@@ -22,43 +20,6 @@ use wsdoctor_e2e::third_party::ThirdPartyServer;
 const NGINX_TIMEOUT: Duration = Duration::from_secs(3);
 /// How long a guided run may take here (watch 8 s, and margins).
 const RUN_PATIENCE: Duration = Duration::from_secs(20);
-
-fn schema_errors(report: &Value) -> Vec<String> {
-    let path = package_dir().join("../../docs/report.schema.json");
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    let schema: Value = serde_json::from_str(&text).expect("the schema is JSON");
-    let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
-    validator
-        .iter_errors(report)
-        .map(|e| format!("{} at {}", e, e.instance_path()))
-        .collect()
-}
-
-/// The one file that appears in `folder` (a finished download), read as JSON.
-async fn downloaded_json(folder: &Path) -> (String, Value) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let done: Vec<_> = std::fs::read_dir(folder)
-            .map(|entries| {
-                entries
-                    .filter_map(Result::ok)
-                    .map(|e| e.path())
-                    .filter(|p| p.extension().is_some_and(|x| x == "json"))
-                    .collect()
-            })
-            .unwrap_or_default();
-        if let Some(path) = done.first() {
-            let text = std::fs::read_to_string(path).expect("read the download");
-            if let Ok(value) = serde_json::from_str(&text) {
-                let name = path.file_name().unwrap().to_string_lossy().to_string();
-                return (name, value);
-            }
-        }
-        assert!(Instant::now() < deadline, "no JSON was downloaded");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
 
 fn near(found: Option<u64>, expected: Duration) -> bool {
     let expected = expected.as_millis() as u64;
