@@ -351,6 +351,12 @@ fn hidden_30_s_with_a_20_s_heartbeat_the_connection_survives_and_says_how_late_t
     );
     let v = sleep_verdict(&result);
     assert!(
+        v.findings
+            .iter()
+            .any(|f| f.starts_with("The server kept the connection through the time away")),
+        "{v:#?}"
+    );
+    assert!(
         v.headline.starts_with("The connection survived: 30 s away"),
         "{v:#?}"
     );

@@ -110,6 +110,10 @@ pub fn sleep_verdict(result: &SleepResult) -> SleepVerdict {
                     .map(|r| format!(" (\"{r}\")"))
                     .unwrap_or_default()
             ),
+            (Some(ClosedBy::Client), _) if result.fate == Fate::Survived => {
+                "The server kept the connection through the time away (until the page closed it, done)."
+                    .into()
+            }
             (Some(ClosedBy::Client), code) => format!(
                 "The server got the page's close frame{}.",
                 code.map(|c| format!(" ({c})")).unwrap_or_default()

@@ -1,6 +1,7 @@
 //! Accessibility, end to end: axe-core's serious and critical rules find nothing in the
 //! connection console, the end user's view (before and after a run) and a report opened
-//! from a file, on a desktop window and on a 375 px wide one. One browser session for all.
+//! from a file, on a desktop window and on a 375 px wide one, and nothing is wider than
+//! the window (what scrolls sideways does so in its own region). One browser session.
 
 use std::time::Duration;
 
@@ -79,6 +80,23 @@ fn sample_report() -> Report {
 async fn assert_accessible(browser: &Browser, what: &str) {
     let found = serious_violations(browser.client()).await;
     assert!(found.is_empty(), "{what}: {found:#?}");
+    let wider = browser
+        .client()
+        .execute(
+            "const w = document.documentElement.clientWidth;
+             return [...document.querySelectorAll('body *')]
+               .filter(e => e.getBoundingClientRect().right > w + 1 && !e.closest('.table-scroll, .timeline-scroll'))
+               .slice(0, 5)
+               .map(e => e.tagName + (e.dataset.testid ? '[' + e.dataset.testid + ']' : ''));",
+            Vec::new(),
+        )
+        .await
+        .expect("measure the page");
+    assert_eq!(
+        wider,
+        serde_json::json!([]),
+        "{what}: wider than the window"
+    );
 }
 
 #[tokio::test]
