@@ -13,9 +13,9 @@ use wsdoctor_core::target::check_target;
 
 use super::driver::Driver;
 use super::page::page_is_https;
-use crate::browser::clock;
 use crate::browser::socket::{SendError, SocketEvent};
 use crate::browser::worker::TimerWorker;
+use crate::browser::{clock, lifecycle};
 
 /// How often the card's live numbers refresh while it runs.
 const REFRESH_MS: u64 = 500;
@@ -87,6 +87,10 @@ impl SleepRunner {
         if let Err(why) = checked {
             return self.refuse(why);
         }
+        let settings = SleepSettings {
+            freeze_observable: lifecycle::supports_freeze(),
+            ..settings
+        };
         self.driver.stop_all();
         self.worker.set_value(None);
         self.experiment

@@ -59,6 +59,9 @@ pub struct SleepSettings {
     pub subprotocols: Vec<String>,
     /// Whether to offer `wsdoctor.v1`.
     pub companion: CompanionMode,
+    /// Whether this browser reports freezing (Chromium's Page Lifecycle); where it does
+    /// not, the verdict says a freeze could not be seen.
+    pub freeze_observable: bool,
 }
 
 impl Default for SleepSettings {
@@ -74,6 +77,7 @@ impl Default for SleepSettings {
             heartbeat_payload: "ping {seq}".into(),
             subprotocols: Vec::new(),
             companion: CompanionMode::Auto,
+            freeze_observable: true,
         }
     }
 }

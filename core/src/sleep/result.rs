@@ -62,6 +62,8 @@ pub struct SleepResult {
     pub simulated: bool,
     /// Whether the page sent nothing while hidden (a sleeping device).
     pub sleepy: bool,
+    /// Whether this browser reports freezing.
+    pub freeze_observable: bool,
     /// The heartbeat interval, ms.
     pub heartbeat_ms: u64,
     /// The spans the page was hidden, ms from the start of watching: (from, to).
@@ -156,6 +158,7 @@ impl SleepResult {
             companion: exp.companion,
             simulated: exp.simulated.is_some(),
             sleepy: exp.settings.sleepy,
+            freeze_observable: exp.settings.freeze_observable,
             heartbeat_ms: exp.settings.heartbeat_ms,
             hidden,
             simulated_span,

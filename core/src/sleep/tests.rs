@@ -624,3 +624,25 @@ fn after_a_half_open_return_the_reconnect_and_worker_snippets_come_first_with_th
         snippets[2].code
     );
 }
+
+#[test]
+fn a_browser_that_cannot_report_freezing_is_said_so_rather_than_guessed() {
+    let settings = SleepSettings {
+        freeze_observable: false,
+        ..SleepSettings::default()
+    };
+    let mut sim = Sim::new(settings, true);
+    sim.start();
+    sim.run_to(1_000.0);
+    sim.hide();
+    sim.run_to(5_000.0);
+    sim.show();
+    sim.run_to(10_000.0);
+    let v = sleep_verdict(&sim.result());
+    assert!(
+        v.findings
+            .iter()
+            .any(|f| f.contains("does not report freezing")),
+        "{v:#?}"
+    );
+}

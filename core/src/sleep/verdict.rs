@@ -132,6 +132,12 @@ pub fn sleep_verdict(result: &SleepResult) -> SleepVerdict {
     if result.worker_timers.is_empty() && !result.simulated && result.away_ms > 0 {
         findings.push("Worker timers could not be observed in this browser.".into());
     }
+    if !result.freeze_observable && !result.simulated && result.away_ms > 0 {
+        findings.push(
+            "This browser does not report freezing (only Chromium does): had it frozen the page, no timer would have run and nothing would say so."
+                .into(),
+        );
+    }
     match &result.fate {
         Fate::HalfOpen { .. } | Fate::ClosedWhileAway { .. } => {
             advice.push(
