@@ -15,6 +15,23 @@ use leptos::prelude::*;
 use crate::browser::socket::{OpenError, SendError, Socket, SocketEvent};
 use crate::browser::timer::Timers;
 
+/// What an experiment's probe socket reports: the opening, each message (its text; `None`
+/// for binary), and the close. (The `error` event carries nothing an experiment uses.)
+#[derive(Clone, Debug, PartialEq)]
+pub enum Reported {
+    /// Opened with this subprotocol (empty: none).
+    Opened(String),
+    /// A message: its text, or `None` when binary.
+    Message(Option<String>),
+    /// Closed.
+    Closed {
+        /// The close code.
+        code: u16,
+        /// Whether the closing handshake completed.
+        was_clean: bool,
+    },
+}
+
 /// One live socket, and which opening it was (a key may be reused by a later opening).
 struct Live {
     opening: u64,
@@ -104,6 +121,48 @@ impl<S: Copy + Eq + Hash + 'static, T: Copy + Eq + Hash + 'static> Driver<S, T> 
             state.sockets.insert(key, Live { opening, socket });
         });
         Ok(())
+    }
+
+    /// Like `open`, for an experiment's probes: what it reports, as `Reported`. A socket
+    /// the browser refused to open reports a 1006 close at once, as a failed handshake.
+    pub fn open_probe(
+        &self,
+        key: S,
+        url: &str,
+        protocols: &[String],
+        on_report: impl Fn(Reported) + 'static,
+    ) {
+        let on_report = std::rc::Rc::new(on_report);
+        let report = on_report.clone();
+        let opened = self.open(key, url, protocols, move |event| {
+            let reported = match event {
+                SocketEvent::Opened { protocol, .. } => Reported::Opened(protocol),
+                SocketEvent::Text(text) => Reported::Message(Some(text)),
+                SocketEvent::Binary(_) => Reported::Message(None),
+                SocketEvent::Error => return,
+                SocketEvent::Closed {
+                    code, was_clean, ..
+                } => Reported::Closed { code, was_clean },
+            };
+            report(reported);
+        });
+        if let Err(err) = opened {
+            leptos::logging::warn!("a probe could not open: {err}");
+            on_report(Reported::Closed {
+                code: 1006,
+                was_clean: false,
+            });
+        }
+    }
+
+    /// Calls `tick` every `every_ms` (timer `id`) for as long as it returns `true`.
+    pub fn repeat(&self, id: T, every_ms: u64, tick: impl Fn() -> bool + Copy + 'static) {
+        let driver = *self;
+        self.start_timer(id, every_ms, move || {
+            if tick() {
+                driver.repeat(id, every_ms, tick);
+            }
+        });
     }
 
     /// Whether socket `key` is live (opened, and not closed or forgotten).

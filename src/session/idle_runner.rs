@@ -10,10 +10,10 @@ use wsdoctor_core::idle::{
 };
 use wsdoctor_core::target::check_target;
 
-use super::driver::Driver;
+use super::driver::{Driver, Reported};
 use super::page::page_is_https;
 use crate::browser::clock;
-use crate::browser::socket::{SendError, SocketEvent};
+use crate::browser::socket::SendError;
 
 /// How often the card's countdown and probe bars refresh while running.
 const REFRESH_MS: u64 = 250;
@@ -155,20 +155,18 @@ impl IdleRunner {
                 protocols,
             } => {
                 let runner = *self;
-                let opened = self.driver.open(probe, &url, &protocols, move |event| {
-                    runner.on_socket(probe, event)
-                });
-                match opened {
-                    Ok(()) => {}
-                    Err(err) => {
-                        log_refusal(&err.to_string());
-                        self.feed(Input::Closed {
-                            probe,
-                            code: 1006,
-                            was_clean: false,
-                        });
-                    }
-                }
+                self.driver
+                    .open_probe(probe, &url, &protocols, move |reported| {
+                        runner.feed(match reported {
+                            Reported::Opened(protocol) => Input::Opened { probe, protocol },
+                            Reported::Message(text) => Input::Message { probe, text },
+                            Reported::Closed { code, was_clean } => Input::Closed {
+                                probe,
+                                code,
+                                was_clean,
+                            },
+                        })
+                    });
             }
             Command::Send { probe, text } => match self.driver.send_text(probe, &text) {
                 Ok(()) | Err(SendError::Gone) => {}
@@ -194,37 +192,13 @@ impl IdleRunner {
         }
     }
 
-    fn on_socket(&self, probe: ProbeId, event: SocketEvent) {
-        let input = match event {
-            SocketEvent::Opened { protocol, .. } => Input::Opened { probe, protocol },
-            SocketEvent::Text(text) => Input::Message {
-                probe,
-                text: Some(text),
-            },
-            SocketEvent::Binary(_) => Input::Message { probe, text: None },
-            SocketEvent::Error => return,
-            SocketEvent::Closed {
-                code, was_clean, ..
-            } => Input::Closed {
-                probe,
-                code,
-                was_clean,
-            },
-        };
-        self.feed(input);
-    }
-
     fn schedule_refresh(&self) {
         let runner = *self;
         self.driver
-            .start_timer(RunnerTimer::Refresh, REFRESH_MS, move || runner.refresh());
-    }
-
-    fn refresh(&self) {
-        self.publish();
-        if self.is_running() {
-            self.schedule_refresh();
-        }
+            .repeat(RunnerTimer::Refresh, REFRESH_MS, move || {
+                runner.publish();
+                runner.is_running()
+            });
     }
 
     fn publish(&self) {

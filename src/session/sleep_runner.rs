@@ -11,9 +11,9 @@ use wsdoctor_core::sleep::{
 };
 use wsdoctor_core::target::check_target;
 
-use super::driver::Driver;
+use super::driver::{Driver, Reported};
 use super::page::page_is_https;
-use crate::browser::socket::{SendError, SocketEvent};
+use crate::browser::socket::SendError;
 use crate::browser::worker::TimerWorker;
 use crate::browser::{clock, lifecycle};
 
@@ -155,16 +155,18 @@ impl SleepRunner {
                 protocols,
             } => {
                 let runner = *self;
-                let opened = self.driver.open(conn, &url, &protocols, move |event| {
-                    runner.on_socket(conn, event)
-                });
-                if opened.is_err() {
-                    self.feed(Input::Closed {
-                        conn,
-                        code: 1006,
-                        was_clean: false,
+                self.driver
+                    .open_probe(conn, &url, &protocols, move |reported| {
+                        runner.feed(match reported {
+                            Reported::Opened(protocol) => Input::Opened { conn, protocol },
+                            Reported::Message(text) => Input::Message { conn, text },
+                            Reported::Closed { code, was_clean } => Input::Closed {
+                                conn,
+                                code,
+                                was_clean,
+                            },
+                        })
                     });
-                }
             }
             Command::Send { conn, text } => match self.driver.send_text(conn, &text) {
                 Ok(()) | Err(SendError::Gone) => {}
@@ -195,37 +197,13 @@ impl SleepRunner {
         }
     }
 
-    fn on_socket(&self, conn: SleepConn, event: SocketEvent) {
-        let input = match event {
-            SocketEvent::Opened { protocol, .. } => Input::Opened { conn, protocol },
-            SocketEvent::Text(text) => Input::Message {
-                conn,
-                text: Some(text),
-            },
-            SocketEvent::Binary(_) => Input::Message { conn, text: None },
-            SocketEvent::Error => return,
-            SocketEvent::Closed {
-                code, was_clean, ..
-            } => Input::Closed {
-                conn,
-                code,
-                was_clean,
-            },
-        };
-        self.feed(input);
-    }
-
     fn schedule_refresh(&self) {
         let runner = *self;
         self.driver
-            .start_timer(RunnerTimer::Refresh, REFRESH_MS, move || runner.refresh());
-    }
-
-    fn refresh(&self) {
-        self.publish();
-        if self.is_running() {
-            self.schedule_refresh();
-        }
+            .repeat(RunnerTimer::Refresh, REFRESH_MS, move || {
+                runner.publish();
+                runner.is_running()
+            });
     }
 
     fn publish(&self) {
