@@ -1,6 +1,6 @@
-//! Runs core's idle-timeout experiment in the page: opens its probe sockets and keeps its
-//! timers through the session's one `Driver`, feeds every socket event and timer back
-//! in, and publishes a view (probes, countdown, verdict) for the experiment card.
+//! Runs core's idle-timeout experiment in the page on the shared `ExperimentRunner` (its
+//! sockets and timers on the session's one driver), and publishes a view (probes,
+//! countdown, verdict) for the experiment card.
 
 use leptos::prelude::*;
 use wsdoctor_core::Millis;
@@ -10,10 +10,10 @@ use wsdoctor_core::idle::{
 };
 use wsdoctor_core::target::check_target;
 
-use super::driver::{Driver, Reported};
+use super::driver::Reported;
+use super::experiment::{Experiment, ExperimentRunner, Step};
 use super::page::page_is_https;
 use crate::browser::clock;
-use crate::browser::socket::SendError;
 
 /// How often the card's countdown and probe bars refresh while running.
 const REFRESH_MS: u64 = 250;
@@ -43,29 +43,22 @@ pub struct IdleView {
     pub refused: Option<String>,
 }
 
-/// The runner's timers: the experiment's, and the next refresh of the card.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-enum RunnerTimer {
-    Experiment(IdleTimer),
-    Refresh,
-}
-
 /// The idle experiment's runner, cheap to copy into callbacks.
 #[derive(Clone, Copy)]
 pub struct IdleRunner {
-    experiment: StoredValue<Option<IdleExperiment>>,
-    driver: Driver<ProbeId, RunnerTimer>,
+    runner: ExperimentRunner<IdleExperiment>,
     view: RwSignal<IdleView>,
 }
 
 impl IdleRunner {
     /// A runner with nothing running.
     pub fn new() -> IdleRunner {
-        IdleRunner {
-            experiment: StoredValue::new(None),
-            driver: Driver::new(),
+        let idle = IdleRunner {
+            runner: ExperimentRunner::new(),
             view: RwSignal::new(IdleView::default()),
-        }
+        };
+        idle.runner.set_hooks(move |()| idle.publish(), |_| {});
+        idle
     }
 
     /// What the card shows.
@@ -75,8 +68,7 @@ impl IdleRunner {
 
     /// Whether an experiment is running.
     pub fn is_running(&self) -> bool {
-        self.experiment
-            .with_value(|e| e.as_ref().is_some_and(|e| e.phase() != Phase::Done))
+        self.runner.is_running()
     }
 
     /// Starts against `target` with `settings`, replacing a finished run; refuses (in
@@ -96,12 +88,12 @@ impl IdleRunner {
             });
             return;
         }
-        self.driver.stop_all();
-        self.experiment
-            .set_value(Some(IdleExperiment::new(settings)));
         self.view.set(IdleView::default());
-        self.feed(Input::Start { url });
-        self.schedule_refresh();
+        self.runner.start(
+            IdleExperiment::new(settings),
+            Input::Start { url },
+            REFRESH_MS,
+        );
     }
 
     /// Shows why a run could not start (e.g. a setting the card could not read).
@@ -116,101 +108,21 @@ impl IdleRunner {
 
     /// Stops the run; nothing is concluded.
     pub fn cancel(&self) {
-        self.feed(Input::Cancel);
+        self.runner.feed(Input::Cancel);
     }
 
     /// The page became hidden: the verdict will say timers may have been throttled.
     pub fn page_hidden(&self) {
         if self.is_running() {
-            self.feed(Input::PageHidden);
+            self.runner.feed(Input::PageHidden);
         }
-    }
-
-    fn feed(&self, input: Input) {
-        let now = clock::now();
-        // Messages change nothing the card shows at once (the refresh tick redraws the
-        // bars): a server that floods the probes costs no redraw per message.
-        let redraw = !matches!(input, Input::Message { .. });
-        let Some(commands) = self
-            .experiment
-            .try_update_value(|e| e.as_mut().map(|e| e.handle(now, input)))
-            .flatten()
-        else {
-            return;
-        };
-        let finished = commands.contains(&Command::Finished);
-        for command in commands {
-            self.execute(command);
-        }
-        if redraw || finished {
-            self.publish();
-        }
-    }
-
-    fn execute(&self, command: Command) {
-        match command {
-            Command::Open {
-                probe,
-                url,
-                protocols,
-            } => {
-                let runner = *self;
-                self.driver
-                    .open_probe(probe, &url, &protocols, move |reported| {
-                        runner.feed(match reported {
-                            Reported::Opened(protocol) => Input::Opened { probe, protocol },
-                            Reported::Message(text) => Input::Message { probe, text },
-                            Reported::Closed { code, was_clean } => Input::Closed {
-                                probe,
-                                code,
-                                was_clean,
-                            },
-                        })
-                    });
-            }
-            Command::Send { probe, text } => match self.driver.send_text(probe, &text) {
-                Ok(()) | Err(SendError::Gone) => {}
-                Err(why) => log_refusal(&why.to_string()),
-            },
-            Command::Close {
-                probe,
-                code,
-                reason,
-            } => {
-                let _ = self.driver.close(probe, code, &reason);
-                self.driver.forget(probe);
-            }
-            Command::StartTimer { id, after_ms } => {
-                let runner = *self;
-                self.driver
-                    .start_timer(RunnerTimer::Experiment(id), after_ms, move || {
-                        runner.feed(Input::Timer(id))
-                    });
-            }
-            Command::CancelTimer(id) => self.driver.cancel_timer(RunnerTimer::Experiment(id)),
-            Command::Finished => {}
-        }
-    }
-
-    fn schedule_refresh(&self) {
-        let runner = *self;
-        self.driver
-            .repeat(RunnerTimer::Refresh, REFRESH_MS, move || {
-                runner.publish();
-                runner.is_running()
-            });
     }
 
     fn publish(&self) {
         let now = clock::now();
-        let Some(view) = self
-            .experiment
-            .try_with_value(|e| e.as_ref().map(|e| view_of(e, now)))
-            .flatten()
-        else {
-            return;
-        };
-        let _ = self.view.try_set(view);
+        if let Some(view) = self.runner.with(|e| view_of(e, now)) {
+            let _ = self.view.try_set(view);
+        }
     }
 }
 
@@ -244,8 +156,64 @@ fn view_of(experiment: &IdleExperiment, now: Millis) -> IdleView {
     }
 }
 
-/// A socket refusal mid-experiment goes to the browser's console; the verdict reports
-/// the probe as closed.
-fn log_refusal(why: &str) {
-    leptos::logging::warn!("idle experiment: {why}");
+impl Experiment for IdleExperiment {
+    type Key = ProbeId;
+    type Timer = IdleTimer;
+    type Input = Input;
+    type Command = Command;
+
+    fn handle(&mut self, now: Millis, input: Input) -> Vec<Command> {
+        IdleExperiment::handle(self, now, input)
+    }
+
+    fn is_done(&self) -> bool {
+        self.phase() == Phase::Done
+    }
+
+    fn reported(probe: ProbeId, report: Reported) -> Input {
+        match report {
+            Reported::Opened(protocol) => Input::Opened { probe, protocol },
+            Reported::Message(text) => Input::Message { probe, text },
+            Reported::Closed { code, was_clean } => Input::Closed {
+                probe,
+                code,
+                was_clean,
+            },
+        }
+    }
+
+    fn fired(id: IdleTimer) -> Input {
+        Input::Timer(id)
+    }
+
+    fn step(command: Command) -> Step<ProbeId, IdleTimer, Command> {
+        match command {
+            Command::Open {
+                probe,
+                url,
+                protocols,
+            } => Step::Open {
+                key: probe,
+                url,
+                protocols,
+            },
+            Command::Send { probe, text } => Step::Send { key: probe, text },
+            Command::Close {
+                probe,
+                code,
+                reason,
+            } => Step::Close {
+                key: probe,
+                code,
+                reason,
+            },
+            Command::StartTimer { id, after_ms } => Step::StartTimer { id, after_ms },
+            Command::CancelTimer(id) => Step::CancelTimer(id),
+            Command::Finished => Step::Finished,
+        }
+    }
+
+    fn redraws(input: &Input) -> bool {
+        !matches!(input, Input::Message { .. })
+    }
 }

@@ -5,6 +5,7 @@
 
 mod console;
 mod driver;
+mod experiment;
 mod idle_runner;
 mod page;
 mod persist;

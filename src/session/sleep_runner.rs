@@ -1,7 +1,7 @@
-//! Runs core's sleep experiment in the page: its probe and asking connections and its
-//! timers on the session's one `Driver`, the timer Worker beside them, and the page's
-//! hidden/visible changes fed in; publishes a view (phase, live numbers, verdict) for the
-//! experiment card.
+//! Runs core's sleep experiment in the page on the shared `ExperimentRunner` (its probe
+//! and asking connections and its timers on the session's one driver), with the timer
+//! Worker beside them and the page's hidden/visible changes fed in; publishes a view
+//! (phase, live numbers, verdict) for the experiment card.
 
 use leptos::prelude::*;
 use wsdoctor_core::Millis;
@@ -11,9 +11,9 @@ use wsdoctor_core::sleep::{
 };
 use wsdoctor_core::target::check_target;
 
-use super::driver::{Driver, Reported};
+use super::driver::Reported;
+use super::experiment::{Experiment, ExperimentRunner, Step};
 use super::page::page_is_https;
-use crate::browser::socket::SendError;
 use crate::browser::worker::TimerWorker;
 use crate::browser::{clock, lifecycle};
 
@@ -37,18 +37,10 @@ pub struct SleepView {
     pub deadline_ms: u64,
 }
 
-/// The runner's timers: the experiment's, and the card's refresh.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-enum RunnerTimer {
-    Experiment(SleepTimer),
-    Refresh,
-}
-
 /// The sleep experiment's runner, cheap to copy into callbacks.
 #[derive(Clone, Copy)]
 pub struct SleepRunner {
-    experiment: StoredValue<Option<SleepExperiment>>,
-    driver: Driver<SleepConn, RunnerTimer>,
+    runner: ExperimentRunner<SleepExperiment>,
     worker: StoredValue<Option<TimerWorker>, LocalStorage>,
     view: RwSignal<SleepView>,
 }
@@ -56,12 +48,15 @@ pub struct SleepRunner {
 impl SleepRunner {
     /// A runner with nothing running.
     pub fn new() -> SleepRunner {
-        SleepRunner {
-            experiment: StoredValue::new(None),
-            driver: Driver::new(),
+        let sleep = SleepRunner {
+            runner: ExperimentRunner::new(),
             worker: StoredValue::new_local(None),
             view: RwSignal::new(SleepView::default()),
-        }
+        };
+        sleep
+            .runner
+            .set_hooks(move |()| sleep.publish(), move |command| sleep.own(command));
+        sleep
     }
 
     /// What the card shows.
@@ -71,8 +66,7 @@ impl SleepRunner {
 
     /// Whether an experiment is running.
     pub fn is_running(&self) -> bool {
-        self.experiment
-            .with_value(|e| e.as_ref().is_some_and(|e| e.phase() != Phase::Done))
+        self.runner.is_running()
     }
 
     /// Starts against `target`; refuses (in the view) a bad target or settings.
@@ -91,13 +85,13 @@ impl SleepRunner {
             freeze_observable: lifecycle::supports_freeze(),
             ..settings
         };
-        self.driver.stop_all();
         self.worker.set_value(None);
-        self.experiment
-            .set_value(Some(SleepExperiment::new(settings)));
         self.view.set(SleepView::default());
-        self.feed(Input::Start { url });
-        self.schedule_refresh();
+        self.runner.start(
+            SleepExperiment::new(settings),
+            Input::Start { url },
+            REFRESH_MS,
+        );
     }
 
     /// Shows why a run could not start.
@@ -112,79 +106,27 @@ impl SleepRunner {
 
     /// Stops the run; nothing is concluded.
     pub fn stop(&self) {
-        self.feed(Input::Stop);
+        self.runner.feed(Input::Stop);
     }
 
     /// The page became hidden or visible, froze, went offline...: fed in while running.
     pub fn page_changed(&self, change: PageChange) {
         if self.is_running() {
-            self.feed(Input::Page(change));
+            self.runner.feed(Input::Page(change));
         }
     }
 
     /// The page became visible: fed in with the probe's readyState.
     pub fn page_visible(&self) {
-        let socket_open = self.driver.is_open(SleepConn::Probe);
+        let socket_open = self.runner.socket_open(SleepConn::Probe);
         self.page_changed(PageChange::Visible { socket_open });
     }
 
-    fn feed(&self, input: Input) {
-        let now = clock::now();
-        let redraw = !matches!(input, Input::WorkerTick(_) | Input::Message { .. });
-        let Some(commands) = self
-            .experiment
-            .try_update_value(|e| e.as_mut().map(|e| e.handle(now, input)))
-            .flatten()
-        else {
-            return;
-        };
-        let finished = commands.contains(&Command::Finished);
-        for command in commands {
-            self.execute(command);
-        }
-        if redraw || finished {
-            self.publish();
-        }
-    }
-
-    fn execute(&self, command: Command) {
+    /// The experiment's own commands: the timer Worker.
+    fn own(&self, command: Command) {
         match command {
-            Command::Open {
-                conn,
-                url,
-                protocols,
-            } => {
-                let runner = *self;
-                self.driver
-                    .open_probe(conn, &url, &protocols, move |reported| {
-                        runner.feed(match reported {
-                            Reported::Opened(protocol) => Input::Opened { conn, protocol },
-                            Reported::Message(text) => Input::Message { conn, text },
-                            Reported::Closed { code, was_clean } => Input::Closed {
-                                conn,
-                                code,
-                                was_clean,
-                            },
-                        })
-                    });
-            }
-            Command::Send { conn, text } => match self.driver.send_text(conn, &text) {
-                Ok(()) | Err(SendError::Gone) => {}
-                Err(why) => leptos::logging::warn!("sleep experiment: {why}"),
-            },
-            Command::Close { conn, code, reason } => {
-                let _ = self.driver.close(conn, code, &reason);
-            }
-            Command::StartTimer { id, after_ms } => {
-                let runner = *self;
-                self.driver
-                    .start_timer(RunnerTimer::Experiment(id), after_ms, move || {
-                        runner.feed(Input::Timer(id))
-                    });
-            }
-            Command::CancelTimer(id) => self.driver.cancel_timer(RunnerTimer::Experiment(id)),
             Command::StartWorker { every_ms } => {
-                let runner = *self;
+                let runner = self.runner;
                 match TimerWorker::start(every_ms, move |due, fired| {
                     runner.feed(Input::WorkerTick(TimerSample { due, fired }))
                 }) {
@@ -193,35 +135,20 @@ impl SleepRunner {
                 }
             }
             Command::StopWorker => self.worker.set_value(None),
-            Command::Finished => {}
+            _ => {}
         }
-    }
-
-    fn schedule_refresh(&self) {
-        let runner = *self;
-        self.driver
-            .repeat(RunnerTimer::Refresh, REFRESH_MS, move || {
-                runner.publish();
-                runner.is_running()
-            });
     }
 
     fn publish(&self) {
         let now = clock::now();
-        let Some((phase, result, done, deadline_ms)) = self
-            .experiment
-            .try_with_value(|e| {
-                e.as_ref().map(|e| {
-                    (
-                        e.phase(),
-                        e.snapshot(now),
-                        e.result().is_some(),
-                        e.settings().probe_deadline_ms,
-                    )
-                })
-            })
-            .flatten()
-        else {
+        let Some((phase, result, done, deadline_ms)) = self.runner.with(|e| {
+            (
+                e.phase(),
+                e.snapshot(now),
+                e.result().is_some(),
+                e.settings().probe_deadline_ms,
+            )
+        }) else {
             return;
         };
         let verdict = done.then(|| sleep_verdict(&result));
@@ -243,5 +170,64 @@ impl SleepRunner {
 impl Default for SleepRunner {
     fn default() -> Self {
         SleepRunner::new()
+    }
+}
+
+impl Experiment for SleepExperiment {
+    type Key = SleepConn;
+    type Timer = SleepTimer;
+    type Input = Input;
+    type Command = Command;
+
+    fn handle(&mut self, now: Millis, input: Input) -> Vec<Command> {
+        SleepExperiment::handle(self, now, input)
+    }
+
+    fn is_done(&self) -> bool {
+        self.phase() == Phase::Done
+    }
+
+    fn reported(conn: SleepConn, report: Reported) -> Input {
+        match report {
+            Reported::Opened(protocol) => Input::Opened { conn, protocol },
+            Reported::Message(text) => Input::Message { conn, text },
+            Reported::Closed { code, was_clean } => Input::Closed {
+                conn,
+                code,
+                was_clean,
+            },
+        }
+    }
+
+    fn fired(id: SleepTimer) -> Input {
+        Input::Timer(id)
+    }
+
+    fn step(command: Command) -> Step<SleepConn, SleepTimer, Command> {
+        match command {
+            Command::Open {
+                conn,
+                url,
+                protocols,
+            } => Step::Open {
+                key: conn,
+                url,
+                protocols,
+            },
+            Command::Send { conn, text } => Step::Send { key: conn, text },
+            Command::Close { conn, code, reason } => Step::Close {
+                key: conn,
+                code,
+                reason,
+            },
+            Command::StartTimer { id, after_ms } => Step::StartTimer { id, after_ms },
+            Command::CancelTimer(id) => Step::CancelTimer(id),
+            Command::Finished => Step::Finished,
+            own => Step::Own(own),
+        }
+    }
+
+    fn redraws(input: &Input) -> bool {
+        !matches!(input, Input::WorkerTick(_) | Input::Message { .. })
     }
 }
