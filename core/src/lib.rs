@@ -7,6 +7,7 @@
 
 #![deny(missing_docs)]
 
+pub mod checks;
 pub mod close_code;
 pub mod companion_link;
 pub mod diagnosis;

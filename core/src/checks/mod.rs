@@ -1,0 +1,5 @@
+//! The path checks, each a pure state machine with its result in data: `handshake` now;
+//! `blocked`, `roundtrip`, `size` and the others as they are built. Each joins the guided
+//! run and the report under its `kind` name (`crate::report::CheckKind`).
+
+pub mod handshake;
