@@ -7,11 +7,13 @@ use wsdoctor_core::idle::IdleSettings;
 use wsdoctor_core::settings::seconds_field;
 
 use super::{
-    CatalogueReference, CloseForm, ClosePanel, ConnectForm, EndUserView, EventLogView, Header,
-    IdleExperimentCard, LiveMetricsPanel, OpenReportFile, ReconnectHistory, ReportView, SendBox,
-    SettingsForm, SleepExperimentCard, SupportLinkCard,
+    CatalogueReference, CloseForm, ClosePanel, ConnectForm, EndUserView, EventLogView,
+    HandshakeCard, Header, IdleExperimentCard, LiveMetricsPanel, OpenReportFile, ReconnectHistory,
+    ReportView, SendBox, SettingsForm, SleepExperimentCard, SupportLinkCard,
 };
-use crate::session::{self, Console, IdleRunner, ShownReport, SleepRunner, Support};
+use crate::session::{
+    self, Console, HandshakeRunner, IdleRunner, ShownReport, SleepRunner, Support,
+};
 
 /// The root of the page.
 #[component]
@@ -24,6 +26,7 @@ pub fn App() -> impl IntoView {
     provide_context(idle);
     let sleep = SleepRunner::new();
     provide_context(sleep);
+    provide_context(HandshakeRunner::new());
     let support = Support::new(idle, sleep, shown);
     provide_context(support);
     session::watch_page_lifecycle(console, idle, sleep);
@@ -117,6 +120,7 @@ fn FullConsole(
         </section>
         <IdleExperimentCard target=target protocols=protocols watch=watch every=every />
         <SleepExperimentCard target=target protocols=protocols />
+        <HandshakeCard target=target protocols=protocols />
         <SupportLinkCard target=target protocols=protocols watch=watch every=every />
         <LiveMetricsPanel />
         <ReconnectHistory />

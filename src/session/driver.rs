@@ -19,8 +19,13 @@ use crate::browser::timer::Timers;
 /// for binary), and the close. (The `error` event carries nothing an experiment uses.)
 #[derive(Clone, Debug, PartialEq)]
 pub enum Reported {
-    /// Opened with this subprotocol (empty: none).
-    Opened(String),
+    /// Opened.
+    Opened {
+        /// The subprotocol the server picked (empty: none).
+        protocol: String,
+        /// The extensions it accepted (empty: none).
+        extensions: String,
+    },
     /// A message: its text, or `None` when binary.
     Message(Option<String>),
     /// Closed.
@@ -136,7 +141,13 @@ impl<S: Copy + Eq + Hash + 'static, T: Copy + Eq + Hash + 'static> Driver<S, T> 
         let report = on_report.clone();
         let opened = self.open(key, url, protocols, move |event| {
             let reported = match event {
-                SocketEvent::Opened { protocol, .. } => Reported::Opened(protocol),
+                SocketEvent::Opened {
+                    protocol,
+                    extensions,
+                } => Reported::Opened {
+                    protocol,
+                    extensions,
+                },
                 SocketEvent::Text(text) => Reported::Message(Some(text)),
                 SocketEvent::Binary(_) => Reported::Message(None),
                 SocketEvent::Error => return,

@@ -172,7 +172,7 @@ impl Experiment for IdleExperiment {
 
     fn reported(probe: ProbeId, report: Reported) -> Input {
         match report {
-            Reported::Opened(protocol) => Input::Opened { probe, protocol },
+            Reported::Opened { protocol, .. } => Input::Opened { probe, protocol },
             Reported::Message(text) => Input::Message { probe, text },
             Reported::Closed { code, was_clean } => Input::Closed {
                 probe,

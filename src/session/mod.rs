@@ -6,6 +6,7 @@
 mod console;
 mod driver;
 mod experiment;
+mod handshake_runner;
 mod idle_runner;
 mod page;
 mod persist;
@@ -15,6 +16,7 @@ mod support;
 
 pub use console::{Console, ConsoleView};
 pub use driver::Driver;
+pub use handshake_runner::{HandshakeCardView, HandshakeRunner};
 pub use idle_runner::{IdleRunner, IdleView};
 pub use page::{initial_protocols, initial_target, watch_page_lifecycle};
 pub use sleep_runner::{SleepRunner, SleepView};

@@ -189,7 +189,7 @@ impl Experiment for SleepExperiment {
 
     fn reported(conn: SleepConn, report: Reported) -> Input {
         match report {
-            Reported::Opened(protocol) => Input::Opened { conn, protocol },
+            Reported::Opened { protocol, .. } => Input::Opened { conn, protocol },
             Reported::Message(text) => Input::Message { conn, text },
             Reported::Closed { code, was_clean } => Input::Closed {
                 conn,
