@@ -26,8 +26,9 @@ pub fn App() -> impl IntoView {
     provide_context(idle);
     let sleep = SleepRunner::new();
     provide_context(sleep);
-    provide_context(HandshakeRunner::new());
-    let support = Support::new(idle, sleep, shown);
+    let handshake = HandshakeRunner::new();
+    provide_context(handshake);
+    let support = Support::new(idle, sleep, handshake, shown);
     provide_context(support);
     session::watch_page_lifecycle(console, idle, sleep);
     let presets = support.presets();

@@ -10,7 +10,7 @@ use wsdoctor_core::sleep::Phase as SleepPhase;
 use wsdoctor_core::target::mask_secrets;
 
 use super::report_actions::ReportActions;
-use crate::session::{IdleRunner, RunState, SleepRunner, Support};
+use crate::session::{HandshakeRunner, IdleRunner, RunState, SleepRunner, Support};
 
 /// The focused view for a customer who was sent a support link.
 #[component]
@@ -23,6 +23,7 @@ pub fn EndUserView(
     let support = expect_context::<Support>();
     let idle = expect_context::<IdleRunner>().view();
     let slept = expect_context::<SleepRunner>().view();
+    let opens = expect_context::<HandshakeRunner>().view();
     let checks = support.checks();
     let run = support.run_state();
     let results = support.results();
@@ -70,6 +71,19 @@ pub fn EndUserView(
                 "Step {} of {of}: {} — {what}",
                 step + 1,
                 CheckKind::Sleep.title()
+            )
+        }
+        RunState::Running {
+            step,
+            of,
+            kind: CheckKind::Handshake,
+        } => {
+            let (done, all) = opens.with(|v| v.progress);
+            format!(
+                "Step {} of {of}: {} — open {} of {all}.",
+                step + 1,
+                CheckKind::Handshake.title(),
+                (done + 1).min(all)
             )
         }
         RunState::Running { step, of, kind } => {

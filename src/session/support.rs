@@ -8,18 +8,19 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use wsdoctor_core::checks::handshake::HandshakeSettings;
 use wsdoctor_core::idle::{IdleSettings, Phase};
 use wsdoctor_core::link::{LinkPresets, SupportLink};
 use wsdoctor_core::report::{
     CheckKind, CheckResult, ClosedExplained, Environment, MAX_LINK_FRAGMENT_BYTES,
     MAX_REPORT_BYTES, Report, ReportInputs, base64url_decode, base64url_encode, build_report,
-    idle_check, markdown, parse_report, sleep_check,
+    handshake_check, idle_check, markdown, parse_report, sleep_check,
 };
 use wsdoctor_core::sleep::{Phase as SleepPhase, SleepSettings};
 use wsdoctor_core::target::parse_subprotocols;
 
 use super::page::page_is_https;
-use super::{ConsoleView, IdleRunner, SleepRunner};
+use super::{ConsoleView, HandshakeRunner, IdleRunner, SleepRunner};
 use crate::browser::files::PickedFile;
 use crate::browser::{clipboard, clock, compression, download, environment, location};
 
@@ -97,6 +98,7 @@ pub struct Support {
     presets: StoredValue<LinkPresets>,
     idle: IdleRunner,
     sleep: SleepRunner,
+    handshake: HandshakeRunner,
     shown: ConsoleView,
     run: RwSignal<RunState>,
     /// The target and subprotocols field of the run under way, for its later steps.
@@ -110,13 +112,19 @@ pub struct Support {
 impl Support {
     /// Reads the page's link; a guided run will drive `idle` and `sleep`. Call once, in
     /// the app.
-    pub fn new(idle: IdleRunner, sleep: SleepRunner, shown: ConsoleView) -> Support {
+    pub fn new(
+        idle: IdleRunner,
+        sleep: SleepRunner,
+        handshake: HandshakeRunner,
+        shown: ConsoleView,
+    ) -> Support {
         let presets = LinkPresets::read(location::query_param, page_is_https());
         let support = Support {
             checks: RwSignal::new(presets.checks.clone()),
             presets: StoredValue::new(presets),
             idle,
             sleep,
+            handshake,
             shown,
             run: RwSignal::new(RunState::Ready),
             run_target: StoredValue::new((String::new(), String::new())),
@@ -134,6 +142,13 @@ impl Support {
             });
             if let Some(result) = finished {
                 support.step_done(CheckKind::Idle, idle_check(&result));
+            }
+        });
+        // A running handshake step ends with its last open.
+        let opened = handshake.view();
+        Effect::new(move |_| {
+            if let Some(result) = opened.with(|v| v.result.clone()) {
+                support.step_done(CheckKind::Handshake, handshake_check(&result));
             }
         });
         // A running sleep step ends when the page came back and the experiment concluded.
@@ -212,6 +227,10 @@ impl Support {
                     CheckKind::Idle => self
                         .idle_settings(protocols_text)
                         .map_or(0, |s| s.max_idle_ms + s.margin_ms),
+                    CheckKind::Handshake => {
+                        let s = HandshakeSettings::default();
+                        s.opens as u64 * s.connect_timeout_ms
+                    }
                     CheckKind::Sleep => {
                         let s = SleepSettings::default();
                         s.probe_deadline_ms + wsdoctor_core::sleep::SERVER_VIEW_TIMEOUT_MS
@@ -259,6 +278,14 @@ impl Support {
                 if let Some(why) = self.idle.view().with_untracked(|v| v.refused.clone()) {
                     self.run.set(RunState::Refused(why));
                 }
+            }
+            CheckKind::Handshake => {
+                let settings = HandshakeSettings {
+                    subprotocols: parse_subprotocols(&protocols_text).unwrap_or_default(),
+                    companion: self.presets.with_value(|p| p.companion.unwrap_or_default()),
+                    ..HandshakeSettings::default()
+                };
+                self.handshake.start(&target, settings);
             }
             CheckKind::Sleep => {
                 let settings = SleepSettings {
@@ -320,6 +347,9 @@ impl Support {
         let mut checks = self.results.get_untracked();
         if checks.is_empty() {
             // Not a guided run: the experiments' cards' last results.
+            if let Some(result) = self.handshake.view().with_untracked(|v| v.result.clone()) {
+                checks.push(handshake_check(&result));
+            }
             if let Some(result) = self.idle.view().with_untracked(|v| v.result.clone()) {
                 checks.push(idle_check(&result));
             }

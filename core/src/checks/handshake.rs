@@ -595,4 +595,39 @@ mod tests {
         assert_eq!(check.result().unwrap().failure, Some(Failure::NoAnswer));
         assert_eq!(check.progress(), (2, 2));
     }
+
+    #[test]
+    fn in_a_report_all_opens_pass_stripped_compression_warns_and_nothing_open_fails() {
+        use crate::report::{CheckKind, CheckStatus, handshake_check};
+        let (ok, _) = run(
+            HandshakeSettings::default(),
+            &[Some(3); 5],
+            Some(welcome(Vec::new(), vec!["permessage-deflate".into()])),
+        );
+        let check = handshake_check(&ok);
+        assert_eq!(
+            (check.kind, check.status),
+            (CheckKind::Handshake, CheckStatus::Pass)
+        );
+        assert_eq!(
+            check.summary,
+            "5 of 5 opens worked, in 3 to 3 ms (median 3 ms)."
+        );
+        let (stripped, _) = run(
+            HandshakeSettings::default(),
+            &[Some(3); 5],
+            Some(welcome(Vec::new(), Vec::new())),
+        );
+        assert_eq!(handshake_check(&stripped).status, CheckStatus::Warn);
+        let (down, _) = run(
+            HandshakeSettings {
+                opens: 1,
+                companion: CompanionMode::Off,
+                ..HandshakeSettings::default()
+            },
+            &[None],
+            None,
+        );
+        assert_eq!(handshake_check(&down).status, CheckStatus::Fail);
+    }
 }

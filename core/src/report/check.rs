@@ -7,6 +7,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use crate::checks::handshake::{Failure, HandshakeResult, OpenOutcome};
 use crate::idle::{IdleResult, verdict};
 use crate::sleep::{Fate, SleepResult, sleep_verdict};
 
@@ -76,7 +77,10 @@ impl CheckKind {
 
     /// Whether this version of wsdoctor can run it (the others are reserved names).
     pub fn is_available(self) -> bool {
-        matches!(self, CheckKind::Idle | CheckKind::Sleep)
+        matches!(
+            self,
+            CheckKind::Idle | CheckKind::Sleep | CheckKind::Handshake
+        )
     }
 
     /// The kind named `name` (as in links: lower case).
@@ -292,6 +296,66 @@ pub fn sleep_check(result: &SleepResult) -> CheckResult {
     }
 }
 
+/// The handshake check's result in the common shape. Pass: every open worked; warn: some
+/// failed, or something in between stripped compression; fail: nothing opened (mixed
+/// content, failed before open, no answer); error: the URL is not a WebSocket URL.
+pub fn handshake_check(result: &HandshakeResult) -> CheckResult {
+    let opened = result
+        .opens
+        .iter()
+        .filter(|o| matches!(o, OpenOutcome::Opened { .. }))
+        .count();
+    let (status, summary) = match &result.failure {
+        Some(Failure::InvalidUrl { why }) => (CheckStatus::Error, why.clone()),
+        Some(Failure::MixedContent) => (
+            CheckStatus::Fail,
+            "This page is https and the target ws://: the browser refuses it (mixed content); use wss://."
+                .to_string(),
+        ),
+        Some(Failure::FailedBeforeOpen) => (
+            CheckStatus::Fail,
+            "Every open failed before the handshake completed (DNS, a refusal, TLS or a non-101 answer: the browser does not say which)."
+                .to_string(),
+        ),
+        Some(Failure::NoAnswer) => (
+            CheckStatus::Fail,
+            "No open was answered within the connect timeout.".to_string(),
+        ),
+        None => {
+            let (min, median, max) = result.latency_ms.unwrap_or((0, 0, 0));
+            let status = if opened < result.opens.len() || result.compression_stripped == Some(true) {
+                CheckStatus::Warn
+            } else {
+                CheckStatus::Pass
+            };
+            (
+                status,
+                format!(
+                    "{opened} of {} opens worked, in {min} to {max} ms (median {median} ms).",
+                    result.opens.len()
+                ),
+            )
+        }
+    };
+    let saw = result.server_saw.as_ref();
+    let details = json!({
+        "opens": result.opens,
+        "latency_ms": result.latency_ms.map(|(min, median, max)| json!({"min": min, "median": median, "max": max})),
+        "protocol": result.protocol,
+        "extensions": result.extensions,
+        "client_addr": saw.map(|s| s.client_addr.clone()),
+        "proxy_headers": saw.map(|s| s.proxy_headers.iter().map(|h| format!("{}: {}", h.name, h.value)).collect::<Vec<_>>()),
+        "compression_stripped": result.compression_stripped,
+        "failure": result.failure,
+    });
+    CheckResult {
+        kind: CheckKind::Handshake,
+        status,
+        summary,
+        details,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -312,12 +376,15 @@ mod tests {
     }
 
     #[test]
-    fn the_idle_and_sleep_checks_run_in_this_version() {
+    fn the_handshake_idle_and_sleep_checks_run_in_this_version() {
         let available: Vec<CheckKind> = CheckKind::ALL
             .into_iter()
             .filter(|k| k.is_available())
             .collect();
-        assert_eq!(available, [CheckKind::Idle, CheckKind::Sleep]);
+        assert_eq!(
+            available,
+            [CheckKind::Handshake, CheckKind::Idle, CheckKind::Sleep]
+        );
     }
 
     #[test]

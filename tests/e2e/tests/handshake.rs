@@ -1,7 +1,8 @@
 //! The handshake check end to end, one browser session for the cases: straight to
 //! wsdoctor-server (no intermediary header reaches it, said with its caveat), behind a
 //! real nginx (the headers nginx adds are shown), and against npm `ws`, a server nobody
-//! here wrote (opens timed, nothing said of the server's side).
+//! here wrote (opens timed, nothing said of the server's side); and a support link with
+//! `checks=handshake` runs it and reports it.
 
 use std::time::Duration;
 
@@ -60,6 +61,26 @@ async fn the_handshake_check_times_opens_and_shows_who_is_in_between() {
     assert!(
         !other.contains("The server saw"),
         "npm ws says nothing of its side: {other}"
+    );
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_support_link_with_checks_handshake_runs_it_and_reports_it() {
+    let server = Server::start();
+    let browser = Browser::start().await;
+    browser
+        .open_page(&server.page_url(), &[("checks", "handshake")])
+        .await;
+    let page = SupportPage::new(browser.client());
+    page.wait_for("end-user-view", Duration::from_secs(15))
+        .await;
+    let lines = page.run_diagnostics(Duration::from_secs(15)).await;
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(lines[0].status, "pass", "{lines:?}");
+    assert!(
+        lines[0].summary.starts_with("5 of 5 opens worked"),
+        "{lines:?}"
     );
     browser.close().await;
 }
