@@ -369,6 +369,18 @@ pub fn parse_client_message(text: &str) -> Result<ClientMessage, String> {
     Ok(message)
 }
 
+/// The subprotocols an experiment offers: `wsdoctor.v1` first when `offer_companion`,
+/// then the user's own (a `wsdoctor.v1` among them is left out: it is offered or not by
+/// the first rule, never twice).
+pub fn offered_subprotocols(offer_companion: bool, own: &[String]) -> Vec<String> {
+    let companion = crate::COMPANION_SUBPROTOCOL;
+    offer_companion
+        .then(|| companion.to_string())
+        .into_iter()
+        .chain(own.iter().filter(|p| p.as_str() != companion).cloned())
+        .collect()
+}
+
 /// Serialises a server message (infallible for these types).
 pub fn to_json(message: &ServerMessage) -> String {
     serde_json::to_string(message).unwrap_or_else(|err| {

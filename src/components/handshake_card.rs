@@ -18,10 +18,7 @@ pub fn HandshakeCard(
     protocols: RwSignal<String>,
 ) -> impl IntoView {
     let runner = expect_context::<HandshakeRunner>();
-    let companion = expect_context::<Support>()
-        .presets()
-        .companion
-        .unwrap_or_default();
+    let companion = expect_context::<Support>().companion_mode();
     let view = runner.view();
     let running = move || view.with(|v| v.running);
     let on_start = move |_| {

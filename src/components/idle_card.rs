@@ -27,10 +27,7 @@ pub fn IdleExperimentCard(
 ) -> impl IntoView {
     let runner = expect_context::<IdleRunner>();
     let shown = expect_context::<ConsoleView>();
-    let companion = expect_context::<Support>()
-        .presets()
-        .companion
-        .unwrap_or_default();
+    let companion = expect_context::<Support>().companion_mode();
     let view = runner.view();
     let running = move || view.with(|v| v.phase.is_some_and(|p| p != Phase::Done));
     let on_submit = move |ev: SubmitEvent| {

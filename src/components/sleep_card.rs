@@ -26,10 +26,7 @@ pub fn SleepExperimentCard(
 ) -> impl IntoView {
     let runner = expect_context::<SleepRunner>();
     let shown = expect_context::<ConsoleView>();
-    let companion = expect_context::<Support>()
-        .presets()
-        .companion
-        .unwrap_or_default();
+    let companion = expect_context::<Support>().companion_mode();
     let view = runner.view();
     let defaults = SleepSettings::default();
     let every = RwSignal::new(seconds_field(defaults.heartbeat_ms));

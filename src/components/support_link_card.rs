@@ -27,14 +27,7 @@ pub fn SupportLinkCard(
 ) -> impl IntoView {
     let support = expect_context::<Support>();
     let include_secrets = RwSignal::new(false);
-    let companion = RwSignal::new(
-        support
-            .presets()
-            .companion
-            .unwrap_or_default()
-            .name()
-            .to_string(),
-    );
+    let companion = RwSignal::new(support.companion_mode().name().to_string());
     let problem = RwSignal::new(None::<String>);
     let has_secrets = move || {
         target.with(|t| {

@@ -9,7 +9,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wsdoctor_core::checks::handshake::HandshakeSettings;
-use wsdoctor_core::idle::{IdleSettings, Phase};
+use wsdoctor_core::idle::{CompanionMode, IdleSettings, Phase};
 use wsdoctor_core::link::{LinkPresets, SupportLink};
 use wsdoctor_core::report::{
     CheckKind, CheckResult, ClosedExplained, Environment, MAX_LINK_FRAGMENT_BYTES,
@@ -176,6 +176,11 @@ impl Support {
         self.presets.get_value()
     }
 
+    /// Whether the experiments offer the companion, as the link said (default: auto).
+    pub fn companion_mode(&self) -> CompanionMode {
+        self.presets.with_value(|p| p.companion.unwrap_or_default())
+    }
+
     /// The checks a guided run runs.
     pub fn checks(&self) -> ReadSignal<Vec<CheckKind>> {
         self.checks.read_only()
@@ -282,7 +287,7 @@ impl Support {
             CheckKind::Handshake => {
                 let settings = HandshakeSettings {
                     subprotocols: parse_subprotocols(&protocols_text).unwrap_or_default(),
-                    companion: self.presets.with_value(|p| p.companion.unwrap_or_default()),
+                    companion: self.companion_mode(),
                     ..HandshakeSettings::default()
                 };
                 self.handshake.start(&target, settings);
@@ -294,7 +299,7 @@ impl Support {
                         .settings
                         .with_untracked(|s| s.heartbeat_payload.clone()),
                     subprotocols: parse_subprotocols(&protocols_text).unwrap_or_default(),
-                    companion: self.presets.with_value(|p| p.companion.unwrap_or_default()),
+                    companion: self.companion_mode(),
                     ..SleepSettings::default()
                 };
                 self.sleep.start(&target, settings);

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::Millis;
 use crate::idle::CompanionMode;
-use crate::protocol::{ClientMessage, HandshakeView, ServerMessage};
+use crate::protocol::{ClientMessage, HandshakeView, ServerMessage, offered_subprotocols};
 use crate::target::{TargetError, check_target};
 
 /// What the user chose.
@@ -305,21 +305,10 @@ impl HandshakeCheck {
 
     fn open(&mut self, now: Millis, out: &mut Vec<Command>) {
         self.started_at = now;
-        let mut protocols = Vec::new();
-        if self.offering {
-            protocols.push(crate::COMPANION_SUBPROTOCOL.to_string());
-        }
-        protocols.extend(
-            self.settings
-                .subprotocols
-                .iter()
-                .filter(|p| p.as_str() != crate::COMPANION_SUBPROTOCOL)
-                .cloned(),
-        );
         out.push(Command::Open {
             n: self.current,
             url: self.url.clone(),
-            protocols,
+            protocols: offered_subprotocols(self.offering, &self.settings.subprotocols),
         });
         out.push(Command::StartTimeout {
             n: self.current,

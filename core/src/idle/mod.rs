@@ -37,7 +37,9 @@ pub use verdict::{Verdict, verdict};
 use serde::{Deserialize, Serialize};
 
 use crate::Millis;
-use crate::protocol::{ClientMessage, ClosedBy, ConnectionView, ServerMessage};
+use crate::protocol::{
+    ClientMessage, ClosedBy, ConnectionView, ServerMessage, offered_subprotocols,
+};
 use probe::{Probe, Stage};
 
 /// The close code and reason the experiment uses to end its probes.
@@ -382,12 +384,7 @@ impl IdleExperiment {
 
     /// The user's own subprotocols, without the companion's.
     fn own_subprotocols(&self) -> Vec<String> {
-        self.settings
-            .subprotocols
-            .iter()
-            .filter(|p| p.as_str() != crate::COMPANION_SUBPROTOCOL)
-            .cloned()
-            .collect()
+        offered_subprotocols(false, &self.settings.subprotocols)
     }
 
     /// Opens a (new) first connection, offering `wsdoctor.v1` or not.
@@ -395,15 +392,10 @@ impl IdleExperiment {
         self.first = self.probes.len();
         self.offering_companion = offer_companion;
         self.probes.push(Probe::new(ProbeKind::Silent));
-        let mut protocols = Vec::new();
-        if offer_companion {
-            protocols.push(crate::COMPANION_SUBPROTOCOL.to_string());
-        }
-        protocols.extend(self.own_subprotocols());
         out.push(Command::Open {
             probe: self.first,
             url: self.url.clone(),
-            protocols,
+            protocols: offered_subprotocols(offer_companion, &self.settings.subprotocols),
         });
         out.push(Command::StartTimer {
             id: IdleTimer::OpenTimeout,

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::Millis;
 use crate::idle::CompanionMode;
-use crate::protocol::{ClientMessage, ConnectionView, ServerMessage};
+use crate::protocol::{ClientMessage, ConnectionView, ServerMessage, offered_subprotocols};
 
 pub use result::{Fate, ServerSaw, SleepResult};
 pub use snippets::sleep_snippets;
@@ -398,21 +398,10 @@ impl SleepExperiment {
 
     fn open_probe(&mut self, offer: bool, out: &mut Vec<Command>) {
         self.offering = offer;
-        let mut protocols = Vec::new();
-        if offer {
-            protocols.push(crate::COMPANION_SUBPROTOCOL.to_string());
-        }
-        protocols.extend(
-            self.settings
-                .subprotocols
-                .iter()
-                .filter(|p| p.as_str() != crate::COMPANION_SUBPROTOCOL)
-                .cloned(),
-        );
         out.push(Command::Open {
             conn: SleepConn::Probe,
             url: self.url.clone(),
-            protocols,
+            protocols: offered_subprotocols(offer, &self.settings.subprotocols),
         });
         out.push(Command::StartTimer {
             id: SleepTimer::OpenTimeout,
