@@ -160,11 +160,6 @@ impl SleepRunner {
             v.refused = None;
         });
     }
-
-    /// The page clock now (for views that draw "so far").
-    pub fn now(&self) -> Millis {
-        clock::now()
-    }
 }
 
 impl Default for SleepRunner {
