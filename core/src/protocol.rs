@@ -256,6 +256,31 @@ pub struct HandshakeView {
     pub proxy_headers: Vec<Header>,
 }
 
+/// The query that turns a plain `GET` of the companion's path into the HTTP side of the
+/// "blocked or down" check: the server answers `HttpSeen` as JSON (and 426, as before, to
+/// a plain `GET` without it). Same path as the WebSocket, so the request takes the same
+/// route through every proxy.
+pub const HTTP_CHECK_QUERY: &str = "http-check";
+
+/// What the value of `HttpSeen::service` always is: tells the companion's answer from a
+/// page or a proxy's error page that happens to be JSON.
+pub const HTTP_CHECK_SERVICE: &str = "wsdoctor-server";
+
+/// The companion's answer to a plain HTTP request: what it saw of it, and what it saw of
+/// WebSocket requests from the same address that arrived broken.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HttpSeen {
+    /// Always `HTTP_CHECK_SERVICE`.
+    pub service: String,
+    /// The request as the server saw it (no extensions: it is not an upgrade).
+    pub request: HandshakeView,
+    /// WebSocket requests from the same client address that reached the server in the
+    /// last minute without `Upgrade` or `Connection: upgrade`: something in between
+    /// dropped them.
+    #[serde(default)]
+    pub upgrades_without_upgrade_header: u32,
+}
+
 /// One HTTP header.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Header {

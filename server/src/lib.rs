@@ -1,6 +1,7 @@
 //! wsdoctor-server: serves the built page at `/`, the WebSocket endpoint at `/ws` (plain
-//! echo, or the companion protocol `wsdoctor.v1` when the client asks for it),
-//! `/healthz` and `/metrics`.
+//! echo, or the companion protocol `wsdoctor.v1` when the client asks for it; a plain
+//! `GET /ws?http-check` answers the page's "blocked or down" check), `/healthz` and
+//! `/metrics`.
 //!
 //! It must stay up whatever a client sends: every limit is explicit, memory per
 //! connection and per session is bounded, and a panic in one connection's task unwinds
@@ -15,6 +16,7 @@ mod companion;
 pub mod config;
 mod echo;
 mod frame_guard;
+mod http_check;
 mod limits;
 mod metrics;
 mod page;

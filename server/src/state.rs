@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::watch;
 
 use crate::config::Config;
+use crate::http_check::BrokenUpgrades;
 use crate::limits::ConnectionSlots;
 use crate::metrics::Metrics;
 use crate::sending::Queued;
@@ -24,6 +25,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Bytes waiting for each client address to read them.
     pub queued: Arc<Queued>,
+    /// WebSocket requests that arrived without `Upgrade`, per client address, lately.
+    pub broken_upgrades: Arc<BrokenUpgrades>,
     /// Becomes `Some(code)` when the server stops: every connection closes with `code`.
     pub shutdown: watch::Receiver<Option<u16>>,
     next_conn: Arc<AtomicU64>,
@@ -39,6 +42,7 @@ impl AppState {
             metrics: Arc::new(Metrics::new()),
             queued: Queued::new(config.max_queued_bytes_per_client),
             config: Arc::new(config),
+            broken_upgrades: Arc::new(BrokenUpgrades::default()),
             shutdown,
             next_conn: Arc::new(AtomicU64::new(1)),
         };

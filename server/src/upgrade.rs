@@ -3,10 +3,12 @@
 //! drop TCP without a close frame, which axum's WebSocket type cannot.
 //!
 //! It checks the request (RFC 6455 section 4.2.1), the Origin allowlist and the
-//! connection limits, chooses the mode by subprotocol (`wsdoctor.v1`: the companion
+//! connection limits (a plain `GET /ws?http-check` is answered by `http_check` instead,
+//! and an upgrade that lost its `Upgrade` header on the way is counted there), chooses the mode by subprotocol (`wsdoctor.v1`: the companion
 //! protocol; none: plain echo), answers 101, and hands the stream to its loop.
 
 use std::net::{IpAddr, SocketAddr};
+use std::time::Instant;
 
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
@@ -19,10 +21,11 @@ use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
 use tracing::Instrument;
-use wsdoctor_core::protocol::{HandshakeView, Header, SUBPROTOCOL};
+use wsdoctor_core::protocol::{HTTP_CHECK_QUERY, HandshakeView, Header, SUBPROTOCOL};
 
 use crate::client_address::client_address;
 use crate::frame_guard::FrameGuard;
+use crate::http_check;
 use crate::state::AppState;
 use crate::{companion, echo};
 
@@ -69,9 +72,18 @@ pub async fn handle(
     mut request: Request,
 ) -> Response {
     let headers = request.headers();
+    let client = client_address(peer, headers, &state.config.trusted_proxies);
     let key = match check_request(headers) {
         Ok(key) => key,
-        Err((status, message)) => return refuse(status, message),
+        Err(_) if request.uri().query() == Some(HTTP_CHECK_QUERY) => {
+            return http_check::answer(&state.broken_upgrades, peer, client, headers);
+        }
+        Err((status, message)) => {
+            if http_check::is_broken_upgrade(headers) {
+                state.broken_upgrades.note(client, Instant::now());
+            }
+            return refuse(status, message);
+        }
     };
     if let Some(refusal) = check_origin(&state, headers) {
         return refusal;
@@ -81,7 +93,6 @@ pub async fn handle(
     } else {
         Mode::Echo
     };
-    let client = client_address(peer, headers, &state.config.trusted_proxies);
     let handshake = handshake_view(peer, client, headers);
     let Some(on_upgrade) = request.extensions_mut().remove::<OnUpgrade>() else {
         return refuse(
@@ -215,7 +226,11 @@ fn offered_protocols(headers: &HeaderMap) -> impl Iterator<Item = &str> {
 /// What the server saw of the upgrade request, for `welcome`.
 /// `client_addr` is the client as resolved through trusted proxies; when it differs
 /// from the TCP peer, both are given.
-fn handshake_view(peer: SocketAddr, client: IpAddr, headers: &HeaderMap) -> HandshakeView {
+pub(crate) fn handshake_view(
+    peer: SocketAddr,
+    client: IpAddr,
+    headers: &HeaderMap,
+) -> HandshakeView {
     let text = |name: header::HeaderName| {
         headers
             .get(name)

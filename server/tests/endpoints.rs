@@ -61,6 +61,49 @@ async fn a_plain_get_of_ws_is_told_to_use_a_websocket_client() {
 }
 
 #[tokio::test]
+async fn the_http_check_says_what_it_saw_and_counts_upgrades_that_lost_their_upgrade_header() {
+    let server = start(config("http-check")).await;
+    let before = http_get(server.addr(), "/ws?http-check").await;
+    assert!(before.starts_with("HTTP/1.1 200"), "{before}");
+    assert!(
+        before
+            .to_ascii_lowercase()
+            .contains("cache-control: no-store"),
+        "{before}"
+    );
+    assert!(
+        before.contains("\"upgrades_without_upgrade_header\":0"),
+        "{before}"
+    );
+    // What a proxy that drops hop-by-hop headers forwards of a browser's upgrade.
+    let stripped = http_get_with(
+        server.addr(),
+        "/ws",
+        &[
+            ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="),
+            ("Sec-WebSocket-Version", "13"),
+        ],
+    )
+    .await;
+    assert!(stripped.starts_with("HTTP/1.1 426"), "{stripped}");
+    let after = http_get_with(
+        server.addr(),
+        "/ws?http-check",
+        &[("X-Forwarded-For", "203.0.113.9")],
+    )
+    .await;
+    let body = after.split("\r\n\r\n").nth(1).unwrap_or_default();
+    let seen: serde_json::Value = serde_json::from_str(body).expect(&after);
+    assert_eq!(seen["service"], "wsdoctor-server");
+    assert_eq!(seen["upgrades_without_upgrade_header"], 1);
+    assert_eq!(
+        seen["request"]["proxy_headers"][0]["name"],
+        "x-forwarded-for"
+    );
+    assert_eq!(seen["request"]["proxy_headers"][0]["value"], "203.0.113.9");
+}
+
+#[tokio::test]
 async fn ws_echoes_text_and_binary_unchanged() {
     let server = start(config("echo")).await;
     let mut ws = plain(server.addr()).await;

@@ -1,5 +1,6 @@
-//! The path checks, each a pure state machine with its result in data: `handshake` now;
-//! `blocked`, `roundtrip`, `size` and the others as they are built. Each joins the guided
+//! The path checks, each a pure state machine with its result in data: `handshake` and
+//! `blocked` now; `roundtrip`, `size` and the others as they are built. Each joins the guided
 //! run and the report under its `kind` name (`crate::report::CheckKind`).
 
+pub mod blocked;
 pub mod handshake;

@@ -7,6 +7,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use crate::checks::blocked::{self, BlockedResult, HttpSide, Verdict};
 use crate::checks::handshake::{Failure, HandshakeResult, OpenOutcome};
 use crate::idle::{IdleResult, verdict};
 use crate::sleep::{Fate, SleepResult, sleep_verdict};
@@ -79,7 +80,7 @@ impl CheckKind {
     pub fn is_available(self) -> bool {
         matches!(
             self,
-            CheckKind::Idle | CheckKind::Sleep | CheckKind::Handshake
+            CheckKind::Idle | CheckKind::Sleep | CheckKind::Handshake | CheckKind::Blocked
         )
     }
 
@@ -356,6 +357,43 @@ pub fn handshake_check(result: &HandshakeResult) -> CheckResult {
     }
 }
 
+/// The "blocked or down" check's result in the common shape. Pass: both work; warn: only
+/// the WebSocket works; fail: WebSockets blocked, or nothing reaches the server; error: no
+/// server beside the page.
+pub fn blocked_check(result: &BlockedResult) -> CheckResult {
+    let status = match result.verdict {
+        Verdict::BothWork => CheckStatus::Pass,
+        Verdict::OnlyWebSocketWorks => CheckStatus::Warn,
+        Verdict::UpgradesBlocked | Verdict::ServerNotReached | Verdict::NothingAnswers => {
+            CheckStatus::Fail
+        }
+        Verdict::NoServerBesideThePage => CheckStatus::Error,
+    };
+    let seen = match &result.http {
+        Some(HttpSide::Companion { seen, .. }) => Some(seen),
+        _ => None,
+    };
+    let details = json!({
+        "verdict": result.verdict,
+        "websocket_url": result.websocket_url,
+        "http_url": result.http_url,
+        "websocket": result.websocket,
+        "http": result.http.as_ref().map(|side| match side {
+            HttpSide::Companion { latency_ms, .. } => json!({"kind": "companion", "latency_ms": latency_ms}),
+            other => json!(other),
+        }),
+        "client_addr": seen.map(|s| s.request.client_addr.clone()),
+        "proxy_headers": seen.map(|s| s.request.proxy_headers.iter().map(|h| format!("{}: {}", h.name, h.value)).collect::<Vec<_>>()),
+        "upgrades_without_upgrade_header": seen.map(|s| s.upgrades_without_upgrade_header),
+    });
+    CheckResult {
+        kind: CheckKind::Blocked,
+        status,
+        summary: blocked::headline(result),
+        details,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -376,14 +414,19 @@ mod tests {
     }
 
     #[test]
-    fn the_handshake_idle_and_sleep_checks_run_in_this_version() {
+    fn the_blocked_handshake_idle_and_sleep_checks_run_in_this_version() {
         let available: Vec<CheckKind> = CheckKind::ALL
             .into_iter()
             .filter(|k| k.is_available())
             .collect();
         assert_eq!(
             available,
-            [CheckKind::Handshake, CheckKind::Idle, CheckKind::Sleep]
+            [
+                CheckKind::Blocked,
+                CheckKind::Handshake,
+                CheckKind::Idle,
+                CheckKind::Sleep
+            ]
         );
     }
 

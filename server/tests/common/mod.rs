@@ -47,8 +47,18 @@ pub async fn start(config: Config) -> RunningServer {
 
 /// A raw HTTP/1.1 GET; returns the whole response as text.
 pub async fn http_get(addr: SocketAddr, path: &str) -> String {
+    http_get_with(addr, path, &[]).await
+}
+
+/// A raw HTTP/1.1 GET with extra headers; returns the whole response as text.
+pub async fn http_get_with(addr: SocketAddr, path: &str, headers: &[(&str, &str)]) -> String {
     let mut stream = TcpStream::connect(addr).await.unwrap();
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    let extra: String = headers
+        .iter()
+        .map(|(name, value)| format!("{name}: {value}\r\n"))
+        .collect();
+    let request =
+        format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{extra}\r\n");
     stream.write_all(request.as_bytes()).await.unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).await.unwrap();
