@@ -10,6 +10,7 @@ pub mod compression;
 pub mod download;
 pub mod environment;
 pub mod files;
+pub mod http;
 pub mod lifecycle;
 pub mod location;
 pub mod random;

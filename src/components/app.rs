@@ -7,12 +7,13 @@ use wsdoctor_core::idle::IdleSettings;
 use wsdoctor_core::settings::seconds_field;
 
 use super::{
-    CatalogueReference, CloseForm, ClosePanel, ConnectForm, EndUserView, EventLogView,
+    BlockedCard, CatalogueReference, CloseForm, ClosePanel, ConnectForm, EndUserView, EventLogView,
     HandshakeCard, Header, IdleExperimentCard, LiveMetricsPanel, OpenReportFile, ReconnectHistory,
     ReportView, SendBox, SettingsForm, SleepExperimentCard, SupportLinkCard,
 };
 use crate::session::{
-    self, Console, HandshakeRunner, IdleRunner, ShownReport, SleepRunner, Support,
+    self, BlockedRunner, Console, HandshakeRunner, IdleRunner, Runners, ShownReport, SleepRunner,
+    Support,
 };
 
 /// The root of the page.
@@ -28,7 +29,17 @@ pub fn App() -> impl IntoView {
     provide_context(sleep);
     let handshake = HandshakeRunner::new();
     provide_context(handshake);
-    let support = Support::new(idle, sleep, handshake, shown);
+    let blocked = BlockedRunner::new();
+    provide_context(blocked);
+    let support = Support::new(
+        Runners {
+            idle,
+            sleep,
+            handshake,
+            blocked,
+        },
+        shown,
+    );
     provide_context(support);
     session::watch_page_lifecycle(console, idle, sleep);
     let presets = support.presets();
@@ -121,6 +132,7 @@ fn FullConsole(
         </section>
         <IdleExperimentCard target=target protocols=protocols watch=watch every=every />
         <SleepExperimentCard target=target protocols=protocols />
+        <BlockedCard />
         <HandshakeCard target=target protocols=protocols />
         <SupportLinkCard target=target protocols=protocols watch=watch every=every />
         <LiveMetricsPanel />

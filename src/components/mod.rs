@@ -1,6 +1,7 @@
 //! The views. They read signals and call the session layer; they never touch web-sys.
 
 mod app;
+mod blocked_card;
 mod catalogue;
 mod close_form;
 mod close_panel;
@@ -24,6 +25,7 @@ mod support_view;
 mod switch;
 
 pub use app::App;
+pub use blocked_card::BlockedCard;
 pub use catalogue::CatalogueReference;
 pub use close_form::CloseForm;
 pub use close_panel::ClosePanel;

@@ -10,7 +10,7 @@ use wsdoctor_core::sleep::Phase as SleepPhase;
 use wsdoctor_core::target::mask_secrets;
 
 use super::report_actions::ReportActions;
-use crate::session::{HandshakeRunner, IdleRunner, RunState, SleepRunner, Support};
+use crate::session::{BlockedRunner, HandshakeRunner, IdleRunner, RunState, SleepRunner, Support};
 
 /// The focused view for a customer who was sent a support link.
 #[component]
@@ -24,6 +24,7 @@ pub fn EndUserView(
     let idle = expect_context::<IdleRunner>().view();
     let slept = expect_context::<SleepRunner>().view();
     let opens = expect_context::<HandshakeRunner>().view();
+    let blocked = expect_context::<BlockedRunner>().view();
     let checks = support.checks();
     let run = support.run_state();
     let results = support.results();
@@ -84,6 +85,18 @@ pub fn EndUserView(
                 step + 1,
                 CheckKind::Handshake.title(),
                 (done + 1).min(all)
+            )
+        }
+        RunState::Running {
+            step,
+            of,
+            kind: CheckKind::Blocked,
+        } => {
+            let side = blocked.with(|v| v.under_way).unwrap_or("…");
+            format!(
+                "Step {} of {of}: {} — trying {side}.",
+                step + 1,
+                CheckKind::Blocked.title()
             )
         }
         RunState::Running { step, of, kind } => {

@@ -3,6 +3,7 @@
 //!
 //! Components call this layer; it is the only caller of `browser/`.
 
+mod blocked_runner;
 mod console;
 mod driver;
 mod experiment;
@@ -14,6 +15,7 @@ mod sleep_runner;
 mod status;
 mod support;
 
+pub use blocked_runner::{BlockedCardView, BlockedRunner};
 pub use console::{Console, ConsoleView};
 pub use driver::Driver;
 pub use handshake_runner::{HandshakeCardView, HandshakeRunner};
@@ -22,6 +24,6 @@ pub use page::{initial_protocols, initial_target, watch_page_lifecycle};
 pub use sleep_runner::{SleepRunner, SleepView};
 pub use status::{CloseExplanation, ConnectionStatus};
 pub use support::{
-    CopyByHand, OpenedReport, Outcome, RunState, ShownReport, Support, chosen_file, dropped_file,
-    select_field_text,
+    CopyByHand, OpenedReport, Outcome, RunState, Runners, ShownReport, Support, chosen_file,
+    dropped_file, select_field_text,
 };

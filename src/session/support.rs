@@ -3,8 +3,9 @@
 //! everything the page knows (download, Markdown, report link), and a report opened from
 //! a link's fragment or a file, read-only.
 //!
-//! Each check of a guided run runs on its own experiment (today: the idle runner, on the
-//! session's one socket driver); its result joins the run in core's common shape.
+//! Each check of a guided run runs on its own runner (`Runners`: idle, sleep, handshake,
+//! blocked, each on the shared experiment runner); its result joins the run in core's
+//! common shape.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -13,14 +14,14 @@ use wsdoctor_core::idle::{CompanionMode, IdleSettings, Phase};
 use wsdoctor_core::link::{LinkPresets, SupportLink};
 use wsdoctor_core::report::{
     CheckKind, CheckResult, ClosedExplained, Environment, MAX_LINK_FRAGMENT_BYTES,
-    MAX_REPORT_BYTES, Report, ReportInputs, base64url_decode, base64url_encode, build_report,
-    handshake_check, idle_check, markdown, parse_report, sleep_check,
+    MAX_REPORT_BYTES, Report, ReportInputs, base64url_decode, base64url_encode, blocked_check,
+    build_report, handshake_check, idle_check, markdown, parse_report, sleep_check,
 };
 use wsdoctor_core::sleep::{Phase as SleepPhase, SleepSettings};
 use wsdoctor_core::target::parse_subprotocols;
 
 use super::page::page_is_https;
-use super::{ConsoleView, HandshakeRunner, IdleRunner, SleepRunner};
+use super::{BlockedRunner, ConsoleView, HandshakeRunner, IdleRunner, SleepRunner};
 use crate::browser::files::PickedFile;
 use crate::browser::{clipboard, clock, compression, download, environment, location};
 
@@ -92,6 +93,19 @@ pub struct CopyByHand {
     pub text: String,
 }
 
+/// The experiments and checks a guided run drives, one runner each.
+#[derive(Clone, Copy)]
+pub struct Runners {
+    /// The idle-timeout experiment.
+    pub idle: IdleRunner,
+    /// The client-sleep experiment.
+    pub sleep: SleepRunner,
+    /// The handshake check.
+    pub handshake: HandshakeRunner,
+    /// The "blocked or down" check.
+    pub blocked: BlockedRunner,
+}
+
 /// The support flow's state, cheap to copy.
 #[derive(Clone, Copy)]
 pub struct Support {
@@ -99,6 +113,7 @@ pub struct Support {
     idle: IdleRunner,
     sleep: SleepRunner,
     handshake: HandshakeRunner,
+    blocked: BlockedRunner,
     shown: ConsoleView,
     run: RwSignal<RunState>,
     /// The target and subprotocols field of the run under way, for its later steps.
@@ -110,14 +125,15 @@ pub struct Support {
 }
 
 impl Support {
-    /// Reads the page's link; a guided run will drive `idle` and `sleep`. Call once, in
-    /// the app.
-    pub fn new(
-        idle: IdleRunner,
-        sleep: SleepRunner,
-        handshake: HandshakeRunner,
-        shown: ConsoleView,
-    ) -> Support {
+    /// Reads the page's link; a guided run will drive the `runners`. Call once, in the
+    /// app.
+    pub fn new(runners: Runners, shown: ConsoleView) -> Support {
+        let Runners {
+            idle,
+            sleep,
+            handshake,
+            blocked,
+        } = runners;
         let presets = LinkPresets::read(location::query_param, page_is_https());
         let support = Support {
             checks: RwSignal::new(presets.checks.clone()),
@@ -125,6 +141,7 @@ impl Support {
             idle,
             sleep,
             handshake,
+            blocked,
             shown,
             run: RwSignal::new(RunState::Ready),
             run_target: StoredValue::new((String::new(), String::new())),
@@ -149,6 +166,13 @@ impl Support {
         Effect::new(move |_| {
             if let Some(result) = opened.with(|v| v.result.clone()) {
                 support.step_done(CheckKind::Handshake, handshake_check(&result));
+            }
+        });
+        // A running "blocked or down" step ends with its HTTP request.
+        let answered = blocked.view();
+        Effect::new(move |_| {
+            if let Some(result) = answered.with(|v| v.result.clone()) {
+                support.step_done(CheckKind::Blocked, blocked_check(&result));
             }
         });
         // A running sleep step ends when the page came back and the experiment concluded.
@@ -236,6 +260,7 @@ impl Support {
                         let s = HandshakeSettings::default();
                         s.opens as u64 * s.connect_timeout_ms
                     }
+                    CheckKind::Blocked => 2 * wsdoctor_core::checks::blocked::TIMEOUT_MS,
                     CheckKind::Sleep => {
                         let s = SleepSettings::default();
                         s.probe_deadline_ms + wsdoctor_core::sleep::SERVER_VIEW_TIMEOUT_MS
@@ -292,6 +317,7 @@ impl Support {
                 };
                 self.handshake.start(&target, settings);
             }
+            CheckKind::Blocked => self.blocked.start(),
             CheckKind::Sleep => {
                 let settings = SleepSettings {
                     heartbeat_payload: self
@@ -352,6 +378,9 @@ impl Support {
         let mut checks = self.results.get_untracked();
         if checks.is_empty() {
             // Not a guided run: the experiments' cards' last results.
+            if let Some(result) = self.blocked.view().with_untracked(|v| v.result.clone()) {
+                checks.push(blocked_check(&result));
+            }
             if let Some(result) = self.handshake.view().with_untracked(|v| v.result.clone()) {
                 checks.push(handshake_check(&result));
             }

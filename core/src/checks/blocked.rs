@@ -142,6 +142,8 @@ pub enum Input {
         /// The subprotocol picked.
         protocol: String,
     },
+    /// A message on the WebSocket (the check only opens it: ignored).
+    Message,
     /// The WebSocket closed.
     Closed {
         /// The code.

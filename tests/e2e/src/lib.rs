@@ -2,7 +2,8 @@
 //!
 //! It starts wsdoctor-server (the binary `cargo xtask test` built, named by
 //! `WSDOCTOR_SERVER_BIN`, serving the page in `WSDOCTOR_DIST`), a real nginx in front of
-//! it from a generated config, servers nobody here wrote (npm `ws`, Python `websockets`:
+//! it from a generated config (plain or terminating TLS with a certificate made by the
+//! openssl CLI: `certificate`), servers nobody here wrote (npm `ws`, Python `websockets`:
 //! `third_party`), and headless Chromium through Debian's chromedriver. Each
 //! process runs in its own process group and the whole group is killed when its handle
 //! is dropped, also when a test fails or panics. Every process carries
@@ -12,6 +13,7 @@
 
 pub mod accessibility;
 pub mod browser;
+pub mod certificate;
 pub mod console_page;
 pub mod flood;
 pub mod hostile;

@@ -3,6 +3,7 @@
 //! own scratch folder, so it needs no system service and leaves nothing behind.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
@@ -13,12 +14,20 @@ use crate::process::{GroupChild, ScratchDir, free_port, read_log, wait_for_port}
 pub struct NginxOptions {
     /// `proxy_read_timeout`: how long an upgraded connection may stay silent.
     pub read_timeout: Duration,
+    /// Whether it passes `Upgrade` and `Connection` on (`false`: the misconfigured proxy
+    /// that breaks every WebSocket while plain HTTP works).
+    pub pass_upgrade: bool,
+    /// Terminate TLS with this certificate and key (PEM files): the page and the
+    /// WebSocket are then `https://` and `wss://`.
+    pub tls: Option<(PathBuf, PathBuf)>,
 }
 
 impl Default for NginxOptions {
     fn default() -> Self {
         NginxOptions {
             read_timeout: Duration::from_secs(60),
+            pass_upgrade: true,
+            tls: None,
         }
     }
 }
@@ -26,6 +35,7 @@ impl Default for NginxOptions {
 /// A running nginx proxying everything (page and WebSocket) to an upstream.
 pub struct Nginx {
     addr: SocketAddr,
+    tls: bool,
     dir: ScratchDir,
     _process: GroupChild,
 }
@@ -53,6 +63,7 @@ impl Nginx {
             if wait_for_port(addr, &mut process, Duration::from_secs(10)) {
                 return Nginx {
                     addr,
+                    tls: options.tls.is_some(),
                     dir,
                     _process: process,
                 };
@@ -78,7 +89,14 @@ impl Nginx {
 
     /// The page's address through the proxy.
     pub fn page_url(&self) -> String {
-        format!("http://{}/", self.addr)
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}/", self.addr)
+    }
+
+    /// The upstream's WebSocket endpoint `path` through the proxy.
+    pub fn ws_url(&self, path: &str) -> String {
+        let scheme = if self.tls { "wss" } else { "ws" };
+        format!("{scheme}://{}{path}", self.addr)
     }
 
     /// nginx's access log so far.
@@ -95,6 +113,19 @@ fn config(
 ) -> String {
     let d = dir.path().display();
     let timeout = options.read_timeout.as_millis();
+    let upgrade = if options.pass_upgrade {
+        "proxy_set_header Upgrade $http_upgrade;\n            proxy_set_header Connection $connection_upgrade;"
+    } else {
+        "# Upgrade and Connection not passed on: WebSockets break here."
+    };
+    let listen = match &options.tls {
+        Some((cert, key)) => format!(
+            "listen {addr} ssl;\n        ssl_certificate {};\n        ssl_certificate_key {};",
+            cert.display(),
+            key.display()
+        ),
+        None => format!("listen {addr};"),
+    };
     format!(
         r#"daemon off;
 master_process off;
@@ -114,12 +145,11 @@ http {{
         ''      close;
     }}
     server {{
-        listen {addr};
+        {listen}
         location / {{
             proxy_pass http://{upstream};
             proxy_http_version 1.1;
-            proxy_set_header Upgrade $http_upgrade;
-            proxy_set_header Connection $connection_upgrade;
+            {upgrade}
             proxy_set_header Host $host;
             proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
             proxy_set_header X-Forwarded-Proto $scheme;

@@ -88,6 +88,7 @@ async fn with_wsdoctor_v1_a_drop_by_nginx_is_explained_from_both_sides() {
         server.addr(),
         &NginxOptions {
             read_timeout: Duration::from_secs(2),
+            ..NginxOptions::default()
         },
     );
     let browser = Browser::start().await;

@@ -37,6 +37,7 @@ async fn the_handshake_check_times_opens_and_shows_who_is_in_between() {
         server.addr(),
         &NginxOptions {
             read_timeout: Duration::from_secs(3),
+            ..NginxOptions::default()
         },
     );
     let node = ThirdPartyServer::node_ws();

@@ -27,6 +27,7 @@ async fn the_experiment_runs_against_servers_nobody_here_wrote() {
     let browser = Browser::start().await;
     let nginx_options = NginxOptions {
         read_timeout: NGINX_TIMEOUT,
+        ..NginxOptions::default()
     };
 
     // npm `ws` picks wsdoctor.v1 when offered and echoes the hello: the page sees at its

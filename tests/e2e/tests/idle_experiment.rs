@@ -19,6 +19,7 @@ async fn behind_nginx_the_experiment_finds_its_read_timeout_and_the_heartbeats_t
         server.addr(),
         &NginxOptions {
             read_timeout: NGINX_TIMEOUT,
+            ..NginxOptions::default()
         },
     );
     let browser = Browser::start().await;

@@ -33,6 +33,7 @@ async fn a_support_link_runs_the_checks_and_the_summary_json_markdown_and_link_a
         server.addr(),
         &NginxOptions {
             read_timeout: NGINX_TIMEOUT,
+            ..NginxOptions::default()
         },
     );
     let browser = Browser::start().await;
@@ -235,6 +236,7 @@ async fn with_the_companion_off_a_run_works_against_a_server_nobody_here_wrote()
         node.addr(),
         &NginxOptions {
             read_timeout: NGINX_TIMEOUT,
+            ..NginxOptions::default()
         },
     );
     let browser = Browser::start().await;

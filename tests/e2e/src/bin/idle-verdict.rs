@@ -26,6 +26,7 @@ async fn main() {
             server.addr(),
             &NginxOptions {
                 read_timeout: Duration::from_secs(timeout),
+                ..NginxOptions::default()
             },
         );
         let page = ConsolePage::open(&browser, &nginx.page_url()).await;
