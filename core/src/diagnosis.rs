@@ -271,10 +271,7 @@ fn abnormal(context: &CloseContext, findings: &mut Vec<Finding>) {
             "Check the path and that the server is running and reachable from this network (a proxy may block WebSockets).".into(),
         ];
         if context.mixed_content {
-            advice.insert(
-                0,
-                "This page is https and the target ws://: use wss://.".into(),
-            );
+            advice.insert(0, crate::target::TargetError::MixedContent.to_string());
         }
         findings.push(Finding {
             title: "The connection failed before it opened: the browser does not say why.".into(),

@@ -4,7 +4,7 @@
 //! class, with how to tell the hidden causes apart by hand.
 
 use leptos::prelude::*;
-use wsdoctor_core::checks::handshake::{Failure, HandshakeResult, HandshakeSettings};
+use wsdoctor_core::checks::handshake::{HandshakeResult, HandshakeSettings};
 use wsdoctor_core::target::parse_subprotocols;
 
 use crate::session::{HandshakeCardView, HandshakeRunner, Support};
@@ -57,21 +57,8 @@ fn status(v: &HandshakeCardView) -> String {
 #[component]
 fn HandshakeFindings(result: HandshakeResult) -> impl IntoView {
     let mut lines: Vec<String> = Vec::new();
-    match &result.failure {
-        Some(Failure::InvalidUrl { why }) => lines.push(why.clone()),
-        Some(Failure::MixedContent) => lines.push(
-            "This page is https, so the browser refuses an unencrypted ws:// target (mixed content): use wss://, or open wsdoctor over http."
-                .into(),
-        ),
-        Some(Failure::FailedBeforeOpen) => lines.push(
-            "Every open failed before the handshake completed. The browser does not say why on purpose: DNS, a refused connection, a TLS failure and an answer other than 101 all look alike. By hand: curl -i -N -H 'Connection: Upgrade' -H 'Upgrade: websocket' -H 'Sec-WebSocket-Version: 13' -H 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==' with the same host and path (https for wss): DNS and TLS errors, the HTTP status and a missing 101 each show there."
-                .into(),
-        ),
-        Some(Failure::NoAnswer) => lines.push(
-            "No open was answered within the connect timeout: something silently drops the connection (a firewall, or a proxy that holds the upgrade)."
-                .into(),
-        ),
-        None => {}
+    if let Some(failure) = &result.failure {
+        lines.extend(failure.explained());
     }
     if let Some((min, median, max)) = result.latency_ms {
         lines.push(format!(

@@ -15,7 +15,7 @@ pub fn run() -> Result<(), Error> {
     steps.require("wasm-bindgen-cli", tools::wasm_bindgen_cli)?;
     steps.require("trunk", tools::trunk)?;
     steps.require("wasm-opt", tools::wasm_opt)?;
-    let programs = steps.require("chromium, chromedriver, nginx", tools::browser_and_proxy)?;
+    let programs = steps.require("chromium, chromedriver, nginx, openssl", tools::browser_and_proxy)?;
     let servers = steps.require(
         "servers nobody here wrote (npm ws, Python websockets)",
         tools::third_party_servers,
@@ -103,6 +103,7 @@ pub fn run() -> Result<(), Error> {
                         .env("CHROMEDRIVER", &programs.chromedriver)
                         .env("CHROMIUM", &programs.chromium)
                         .env("WSDOCTOR_NGINX", &programs.nginx)
+                        .env("WSDOCTOR_OPENSSL", &programs.openssl)
                         .env("WSDOCTOR_NODE_MODULES", &servers.node_modules)
                         .env("WSDOCTOR_PYTHON", &servers.python)
                         .env("WSDOCTOR_AXE", &axe),

@@ -206,18 +206,21 @@ pub fn npm_install(folder: &str, spec: &str) -> Result<(), Error> {
     )
 }
 
-/// Headless Chromium with its driver, and nginx (the real proxy of the end-to-end
-/// tests), from Debian; missing ones are installed in one apt-get run.
+/// Headless Chromium with its driver, nginx (the real proxy of the end-to-end tests) and
+/// the openssl CLI (their TLS certificates), from Debian; missing ones are installed in
+/// one apt-get run.
 pub fn browser_and_proxy() -> Result<TestPrograms, Error> {
     let programs = TestPrograms {
         chromium: PathBuf::from("/usr/bin/chromium"),
         chromedriver: PathBuf::from("/usr/bin/chromedriver"),
         nginx: PathBuf::from("/usr/sbin/nginx"),
+        openssl: PathBuf::from("/usr/bin/openssl"),
     };
     let wanted = [
         (&programs.chromium, "chromium"),
         (&programs.chromedriver, "chromium-driver"),
         (&programs.nginx, "nginx"),
+        (&programs.openssl, "openssl"),
     ];
     let missing: Vec<&str> = wanted
         .iter()
@@ -225,7 +228,7 @@ pub fn browser_and_proxy() -> Result<TestPrograms, Error> {
         .map(|(_, package)| *package)
         .collect();
     if missing.is_empty() {
-        eprintln!("chromium, chromedriver and nginx: present");
+        eprintln!("chromium, chromedriver, nginx and openssl: present");
         return Ok(programs);
     }
     apt_install(&missing)?;
@@ -240,6 +243,8 @@ pub struct TestPrograms {
     pub chromedriver: PathBuf,
     /// nginx.
     pub nginx: PathBuf,
+    /// The openssl CLI.
+    pub openssl: PathBuf,
 }
 
 /// Installs Debian packages, as root; otherwise says which command to run.

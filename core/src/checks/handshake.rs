@@ -11,6 +11,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::Millis;
+use crate::diagnosis::{CloseContext, diagnose};
 use crate::idle::CompanionMode;
 use crate::protocol::{ClientMessage, HandshakeView, ServerMessage, offered_subprotocols};
 use crate::target::{TargetError, check_target};
@@ -371,6 +372,38 @@ impl HandshakeCheck {
     }
 }
 
+impl Failure {
+    /// The failure in sentences: what happened, then what to do. A failure before open and
+    /// mixed content take the diagnosis's rule for a connection that never opened (the
+    /// causes the browser hides and how to tell them apart; for mixed content, wss:// first).
+    pub fn explained(&self) -> Vec<String> {
+        let never_opened = |mixed_content| {
+            diagnose(&CloseContext {
+                code: 1006,
+                mixed_content,
+                ..CloseContext::default()
+            })
+            .into_iter()
+            .next()
+            .map(|finding| finding.advice)
+            .unwrap_or_default()
+        };
+        match self {
+            Failure::InvalidUrl { why } => vec![why.clone()],
+            Failure::MixedContent => never_opened(true).into_iter().take(1).collect(),
+            Failure::FailedBeforeOpen => {
+                let mut lines =
+                    vec!["Every open failed before the handshake completed.".to_string()];
+                lines.extend(never_opened(false));
+                lines
+            }
+            Failure::NoAnswer => vec![
+                "No open was answered within the connect timeout: something silently drops the connection (a firewall, or a proxy that holds the upgrade).".into(),
+            ],
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -538,6 +571,16 @@ mod tests {
             },
         );
         assert_eq!(check.result().unwrap().failure, Some(Failure::MixedContent));
+        assert_eq!(
+            Failure::MixedContent.explained(),
+            [crate::target::TargetError::MixedContent.to_string()],
+            "the diagnosis's mixed-content rule, in the target check's words"
+        );
+        let hidden = Failure::FailedBeforeOpen.explained().join(" ");
+        assert!(
+            hidden.contains("TLS failed") && hidden.contains("curl"),
+            "{hidden}"
+        );
         let mut check = HandshakeCheck::new(HandshakeSettings::default());
         check.handle(
             0.0,

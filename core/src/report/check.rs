@@ -308,10 +308,9 @@ pub fn handshake_check(result: &HandshakeResult) -> CheckResult {
         .count();
     let (status, summary) = match &result.failure {
         Some(Failure::InvalidUrl { why }) => (CheckStatus::Error, why.clone()),
-        Some(Failure::MixedContent) => (
+        Some(failure @ Failure::MixedContent) => (
             CheckStatus::Fail,
-            "This page is https and the target ws://: the browser refuses it (mixed content); use wss://."
-                .to_string(),
+            failure.explained().join(" "),
         ),
         Some(Failure::FailedBeforeOpen) => (
             CheckStatus::Fail,

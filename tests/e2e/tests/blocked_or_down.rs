@@ -28,7 +28,9 @@ async fn check(browser: &Browser, url: Option<&str>) -> Checked {
     }
     let page = SupportPage::new(browser.client());
     page.click("blocked-start").await;
-    let result = page.wait_for("blocked-result", Duration::from_secs(25)).await;
+    let result = page
+        .wait_for("blocked-result", Duration::from_secs(25))
+        .await;
     Checked {
         verdict: result
             .attr("data-verdict")
@@ -56,7 +58,9 @@ async fn the_blocked_check_tells_blocked_websockets_from_a_network_or_server_dow
     let direct = check(&browser, Some(&server.page_url())).await;
     assert_eq!(direct.verdict, "both_work", "{}", direct.text);
     assert!(
-        direct.text.contains("nothing in the path blocks WebSockets"),
+        direct
+            .text
+            .contains("nothing in the path blocks WebSockets"),
         "{}",
         direct.text
     );
