@@ -15,7 +15,10 @@ pub fn run() -> Result<(), Error> {
     steps.require("wasm-bindgen-cli", tools::wasm_bindgen_cli)?;
     steps.require("trunk", tools::trunk)?;
     steps.require("wasm-opt", tools::wasm_opt)?;
-    let programs = steps.require("chromium, chromedriver, nginx, openssl", tools::browser_and_proxy)?;
+    let programs = steps.require(
+        "chromium, chromedriver, nginx, openssl",
+        tools::browser_and_proxy,
+    )?;
     let servers = steps.require(
         "servers nobody here wrote (npm ws, Python websockets)",
         tools::third_party_servers,

@@ -42,17 +42,23 @@ async fn check(browser: &Browser, url: Option<&str>) -> Checked {
     }
 }
 
-#[tokio::test]
-async fn the_blocked_check_tells_blocked_websockets_from_a_network_or_server_down() {
-    let server = Server::start();
-    let passing = Nginx::start(server.addr(), &NginxOptions::default());
-    let stripping = Nginx::start(
+/// nginx in front of `server` with its `proxy_set_header Upgrade` and `Connection` lines
+/// removed: plain HTTP works, every WebSocket upgrade arrives broken.
+fn dropping_upgrade(server: &Server) -> Nginx {
+    Nginx::start(
         server.addr(),
         &NginxOptions {
             pass_upgrade: false,
             ..NginxOptions::default()
         },
-    );
+    )
+}
+
+#[tokio::test]
+async fn the_blocked_check_tells_blocked_websockets_from_a_network_or_server_down() {
+    let server = Server::start();
+    let passing = Nginx::start(server.addr(), &NginxOptions::default());
+    let stripping = dropping_upgrade(&server);
     let browser = Browser::start().await;
 
     let direct = check(&browser, Some(&server.page_url())).await;
@@ -119,13 +125,7 @@ async fn the_blocked_check_tells_blocked_websockets_from_a_network_or_server_dow
 #[tokio::test]
 async fn a_support_link_with_checks_blocked_runs_it_and_reports_it() {
     let server = Server::start();
-    let stripping = Nginx::start(
-        server.addr(),
-        &NginxOptions {
-            pass_upgrade: false,
-            ..NginxOptions::default()
-        },
-    );
+    let stripping = dropping_upgrade(&server);
     let browser = Browser::start().await;
     browser
         .open_page(&stripping.page_url(), &[("checks", "blocked")])
