@@ -2,10 +2,17 @@
 //! a strict Content-Security-Policy (Trunk's inline start-up script allowed by its hash),
 //! and cross-origin isolation (COOP + COEP), which gives `performance.now()` 5 µs
 //! resolution instead of 100 µs, so sub-millisecond round trips can be measured.
+//!
+//! Caching: Trunk names its files with a hash of their content (`app-<16 hex>.js`), so
+//! they are `immutable` for a year; everything else (`index.html`, which names them,
+//! and the Worker script) is revalidated on every visit (`no-cache`).
 
 use std::path::Path;
 
-use axum::http::HeaderValue;
+use axum::extract::Request;
+use axum::http::{HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::Response;
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
@@ -51,6 +58,31 @@ pub fn security_headers(dist: &Path) -> Vec<(&'static str, HeaderValue)> {
     headers
 }
 
+/// Sets `Cache-Control` on a response of the page, by the file asked for.
+pub async fn cache_control(request: Request, next: Next) -> Response {
+    let hashed = is_content_hashed(request.uri().path());
+    let mut response = next.run(request).await;
+    let value = if hashed && response.status().is_success() {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+    response
+}
+
+/// Whether the file at `path` is named by its content, as Trunk names its output
+/// (`wsdoctor-995f823870e501eb_bg.wasm`, `main-f613bc5a113e6b03.css`).
+fn is_content_hashed(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or_default();
+    let stem = name.split('.').next().unwrap_or_default();
+    stem.split(['-', '_'])
+        .skip(1)
+        .any(|part| part.len() == 16 && part.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
 /// The contents of every inline `<script>` (one without `src`) in `html`.
 fn inline_scripts(html: &str) -> impl Iterator<Item = &str> {
     html.split("<script").skip(1).filter_map(|rest| {
@@ -67,6 +99,21 @@ fn inline_scripts(html: &str) -> impl Iterator<Item = &str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trunks_hashed_names_are_immutable_and_the_rest_is_not() {
+        assert!(is_content_hashed("/wsdoctor-995f823870e501eb_bg.wasm"));
+        assert!(is_content_hashed("/wsdoctor-995f823870e501eb.js"));
+        assert!(is_content_hashed("/sub/main-f613bc5a113e6b03.css"));
+        assert!(!is_content_hashed("/"));
+        assert!(!is_content_hashed("/index.html"));
+        assert!(!is_content_hashed("/timer-worker.js"));
+        assert!(
+            !is_content_hashed("/995f823870e501eb.js"),
+            "a hash alone is a name"
+        );
+        assert!(!is_content_hashed("/app-995f823870e501ez.js"));
+    }
 
     #[test]
     fn only_inline_scripts_are_hashed() {

@@ -1,10 +1,10 @@
 //! The HTTP routes: the page, the WebSocket endpoint, the health check and the metrics.
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderName, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
+use axum::{Router, middleware};
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -14,10 +14,20 @@ use crate::state::AppState;
 use crate::upgrade;
 
 /// The whole application: `/ws`, `/healthz`, `/metrics` (unless elsewhere or off), and
-/// the page for everything else, every response with the page's security headers.
+/// the page for everything else (its brotli or gzip copy when the browser accepts one,
+/// with cache headers), every response with the page's security headers.
 pub fn router(state: AppState) -> Router {
     let dist = &state.config.dist;
-    let serve_page = ServeDir::new(dist).not_found_service(ServeFile::new(dist.join("index.html")));
+    let index = ServeFile::new(dist.join("index.html"))
+        .precompressed_br()
+        .precompressed_gzip();
+    let serve_page = ServeDir::new(dist)
+        .precompressed_br()
+        .precompressed_gzip()
+        .not_found_service(index);
+    let serve_page = Router::new()
+        .fallback_service(serve_page)
+        .layer(middleware::from_fn(page::cache_control));
     let mut router = Router::new()
         .route(wsdoctor_core::COMPANION_PATH, get(upgrade::handle))
         .route("/healthz", get(|| async { "ok\n" }));

@@ -41,6 +41,74 @@ async fn the_page_is_cross_origin_isolated_with_a_strict_csp() {
     );
 }
 
+/// The body of a raw HTTP response, as bytes.
+fn body_of(response: &[u8]) -> &[u8] {
+    let at = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a header end");
+    &response[at + 4..]
+}
+
+#[tokio::test]
+async fn the_page_goes_out_compressed_when_accepted_and_hashed_files_are_cached_for_good() {
+    use std::io::{Read, Write};
+    let config = config("precompressed");
+    let script = "console.log('wsdoctor');\n".repeat(100);
+    let name = "wsdoctor-0123456789abcdef.js";
+    std::fs::write(config.dist.join(name), &script).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(script.as_bytes()).unwrap();
+    std::fs::write(config.dist.join(format!("{name}.gz")), gz.finish().unwrap()).unwrap();
+    let mut br = Vec::new();
+    {
+        let mut writer = brotli::CompressorWriter::new(&mut br, 4096, 11, 22);
+        writer.write_all(script.as_bytes()).unwrap();
+    }
+    std::fs::write(config.dist.join(format!("{name}.br")), &br).unwrap();
+    let server = start(config).await;
+    let path = format!("/{name}");
+
+    let plain = http_get_bytes(server.addr(), &path, &[]).await;
+    let head = String::from_utf8_lossy(&plain).to_ascii_lowercase();
+    assert!(!head.contains("content-encoding"), "{head}");
+    assert!(
+        head.contains("cache-control: public, max-age=31536000, immutable"),
+        "{head}"
+    );
+    assert_eq!(body_of(&plain), script.as_bytes());
+
+    let brotli = http_get_bytes(
+        server.addr(),
+        &path,
+        &[("Accept-Encoding", "gzip, deflate, br")],
+    )
+    .await;
+    let head = String::from_utf8_lossy(&brotli).to_ascii_lowercase();
+    assert!(head.contains("content-encoding: br"), "{head}");
+    let mut unbrotli = String::new();
+    brotli::Decompressor::new(body_of(&brotli), 4096)
+        .read_to_string(&mut unbrotli)
+        .unwrap();
+    assert_eq!(unbrotli, script);
+
+    let gzip = http_get_bytes(server.addr(), &path, &[("Accept-Encoding", "gzip")]).await;
+    let head = String::from_utf8_lossy(&gzip).to_ascii_lowercase();
+    assert!(head.contains("content-encoding: gzip"), "{head}");
+    let mut ungzip = String::new();
+    flate2::read::GzDecoder::new(body_of(&gzip))
+        .read_to_string(&mut ungzip)
+        .unwrap();
+    assert_eq!(ungzip, script);
+
+    let index = http_get(server.addr(), "/").await.to_ascii_lowercase();
+    assert!(index.contains("cache-control: no-cache"), "{index}");
+    let spa = http_get(server.addr(), "/some/deep/link")
+        .await
+        .to_ascii_lowercase();
+    assert!(spa.contains("cache-control: no-cache"), "{spa}");
+}
+
 #[tokio::test]
 async fn healthz_answers_ok() {
     let server = start(config("healthz")).await;

@@ -37,7 +37,8 @@ pub fn run() -> Result<(), Error> {
     steps.require("wasm-bindgen-cli", tools::wasm_bindgen_cli)?;
     steps.require("trunk", tools::trunk)?;
     steps.require("wasm-opt", tools::wasm_opt)?;
-    let dist = steps.require("build the page (trunk, wasm-release)", page::build)?;
+    let page = steps.require("build the page (trunk, wasm-release)", page::build)?;
+    let dist = page.dist;
     let server_bin = steps.require("build wsdoctor-server (release)", || {
         page::build_server(true)
     })?;

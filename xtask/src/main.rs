@@ -7,6 +7,7 @@
 mod bench;
 mod bench_browser;
 mod cmd;
+mod compress;
 mod page;
 mod paths;
 mod serve;

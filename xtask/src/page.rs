@@ -3,12 +3,21 @@
 use std::path::PathBuf;
 
 use crate::cmd;
+use crate::compress::{self, PageSize};
 use crate::paths;
 use crate::steps::Error;
 
+/// The built page: its folder and its sizes.
+pub struct BuiltPage {
+    /// `dist/`.
+    pub dist: PathBuf,
+    /// Each file's size, raw and compressed.
+    pub size: PageSize,
+}
+
 /// Builds the page into `dist/` with Trunk, offline, in the `wasm-release` size profile
-/// (index.html selects it), and returns the folder.
-pub fn build() -> Result<PathBuf, Error> {
+/// (index.html selects it), writes its precompressed copies and prints its size.
+pub fn build() -> Result<BuiltPage, Error> {
     // Trunk passes --offline to cargo: every crate must be in the local registry first.
     cmd::run(paths::cargo().args(["fetch", "--locked"]))?;
     let dist = paths::root().join("dist");
@@ -20,28 +29,9 @@ pub fn build() -> Result<PathBuf, Error> {
             .env("TRUNK_SKIP_VERSION_CHECK", "true")
             .env("NO_COLOR", "true"),
     )?;
-    report_wasm_size(&dist);
-    Ok(dist)
-}
-
-/// Prints the size of the page's wasm module, so growth is seen when it happens.
-fn report_wasm_size(dist: &std::path::Path) {
-    let Ok(entries) = std::fs::read_dir(dist) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if let (true, Ok(meta)) = (
-            path.extension().is_some_and(|ext| ext == "wasm"),
-            entry.metadata(),
-        ) {
-            eprintln!(
-                "page wasm: {} ({:.1} KiB)",
-                path.display(),
-                meta.len() as f64 / 1024.0
-            );
-        }
-    }
+    let size = compress::precompress(&dist)?;
+    size.print();
+    Ok(BuiltPage { dist, size })
 }
 
 /// Builds wsdoctor-server (`release` for people, `dev` for tests) and returns the

@@ -27,7 +27,7 @@ pub fn run(args: &[String]) -> Result<(), Error> {
     steps.require("wasm-bindgen-cli", tools::wasm_bindgen_cli)?;
     steps.require("trunk", tools::trunk)?;
     steps.require("wasm-opt", tools::wasm_opt)?;
-    let dist = steps.require("build the page", page::build)?;
+    let dist = steps.require("build the page", page::build)?.dist;
     let server = steps.require("build wsdoctor-server", || page::build_server(true))?;
     steps.finish()?;
     eprintln!("\nwsdoctor is ready: open http://{addr}/ in your browser (Ctrl-C stops it).\n");

@@ -83,7 +83,13 @@ pub fn run() -> Result<(), Error> {
             )
         },
     );
-    let dist = steps.check("build the page (trunk, wasm-release)", page::build);
+    let page = steps.check("build the page (trunk, wasm-release)", page::build);
+    if let Some(page) = &page {
+        steps.check("the page within its size budget (brotli)", || {
+            page.size.within_budget()
+        });
+    }
+    let dist = page.map(|page| page.dist);
     let server = steps.check("build wsdoctor-server (for end-to-end)", || {
         page::build_server(false)
     });

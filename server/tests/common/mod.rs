@@ -52,6 +52,11 @@ pub async fn http_get(addr: SocketAddr, path: &str) -> String {
 
 /// A raw HTTP/1.1 GET with extra headers; returns the whole response as text.
 pub async fn http_get_with(addr: SocketAddr, path: &str, headers: &[(&str, &str)]) -> String {
+    String::from_utf8_lossy(&http_get_bytes(addr, path, headers).await).into_owned()
+}
+
+/// A raw HTTP/1.1 GET with extra headers; returns the whole response as bytes.
+pub async fn http_get_bytes(addr: SocketAddr, path: &str, headers: &[(&str, &str)]) -> Vec<u8> {
     let mut stream = TcpStream::connect(addr).await.unwrap();
     let extra: String = headers
         .iter()
@@ -60,8 +65,8 @@ pub async fn http_get_with(addr: SocketAddr, path: &str, headers: &[(&str, &str)
     let request =
         format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{extra}\r\n");
     stream.write_all(request.as_bytes()).await.unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).await.unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.unwrap();
     response
 }
 
