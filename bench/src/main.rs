@@ -4,8 +4,9 @@
 //! `wsdoctor-bench idle URL N HOLD_SECS`: opens N idle connections, holds them, prints
 //! `opened N` once they are all open (the caller measures the server then), and closes.
 //! `wsdoctor-bench echo URL CONNECTIONS SECS BYTES`: each connection sends a message of
-//! BYTES, waits for its echo, and repeats for SECS; prints messages/s and latency
-//! percentiles as `key=value` lines.
+//! BYTES, waits for its echo, and repeats for SECS; prints messages/s, latency
+//! percentiles and the CPU time this process used (`cpu_s`, to tell whether the load
+//! generator was the bottleneck) as `key=value` lines.
 
 use std::time::{Duration, Instant};
 
@@ -115,5 +116,19 @@ async fn echo(url: &str, conns: u64, secs: u64, bytes: u64) -> Result<(), String
     println!("p50_us={}", pct(0.50));
     println!("p99_us={}", pct(0.99));
     println!("max_us={}", all[all.len() - 1]);
+    if let Some(cpu) = own_cpu_seconds() {
+        println!("cpu_s={cpu:.3}");
+    }
     Ok(())
+}
+
+/// The CPU time (user and system) this process has used, from `/proc/self/stat`.
+fn own_cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The fields after the command name, which is in parentheses and may hold spaces.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split(' ').collect();
+    // utime and stime are fields 14 and 15 of the whole line: 12 and 13 after the name.
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
 }

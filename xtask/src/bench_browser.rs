@@ -1,39 +1,47 @@
 //! The parts of `cargo xtask bench` that run in headless Chromium, each a program of the
 //! end-to-end harness (every process on loopback, started and stopped by it):
 //!
+//! - the load (`tests/e2e/src/bin/page-load.rs`): time to interactive of the page and of a
+//!   bare Leptos counter page, on loopback and on an emulated slow link;
 //! - the flood (`tests/e2e/src/bin/page-flood.rs`): the wsdoctor page and a raw-JavaScript
-//!   counter take the same 100,000 messages; messages/s and memory growth;
+//!   counter take the same floods of 20 B, 1 KB and 64 KB messages; messages/s and
+//!   memory growth;
 //! - the idle verdict (`tests/e2e/src/bin/idle-verdict.rs`): time from Start to the
-//!   verdict behind nginx with a known `proxy_read_timeout`, as a ratio to it.
+//!   verdict behind nginx with a known `proxy_read_timeout` (5, 10 and 30 s), as a ratio
+//!   to it.
 
 use std::path::Path;
 
 use crate::cmd;
+use crate::compress::PageSize;
 use crate::paths;
 use crate::steps::Error;
 use crate::tools::TestPrograms;
 
-/// What one page did under the flood.
+/// What one page did under one flood (medians over the rounds).
 pub struct PageRun {
-    /// Messages the page counted (the flood is 100,000).
+    /// Messages in the flood.
+    pub flood: u64,
+    /// Messages the page counted (the fewest of the rounds).
     pub messages: u64,
-    /// From the Connect click until the page showed the whole count.
-    pub seconds: f64,
-    /// Messages per second over that time.
+    /// Messages per second.
     pub per_s: f64,
-    /// The browser's own measure of the page's memory before and after, in bytes.
-    pub memory_before: u64,
-    /// After the flood.
-    pub memory_after: u64,
+    /// The browser's own measure of the page's memory growth, in bytes.
+    pub growth: i64,
 }
 
-/// Both pages' figures.
+/// Both pages' figures under a flood of messages of one size.
 pub struct PageFlood {
+    /// The message size, in bytes.
+    pub bytes: u64,
     /// The raw-JavaScript counter.
     pub raw: PageRun,
     /// The wsdoctor page.
     pub page: PageRun,
 }
+
+/// The message sizes the flood program uses.
+const FLOOD_SIZES: [u64; 3] = [20, 1024, 65_536];
 
 /// Runs one of the harness's measuring programs (release build) against the built page
 /// and server, and returns what it printed.
@@ -42,9 +50,12 @@ fn run_program(
     server_bin: &Path,
     dist: &Path,
     programs: &TestPrograms,
+    env: &[(&str, &Path)],
 ) -> Result<String, Error> {
+    let mut command = paths::cargo();
+    command.envs(env.iter().map(|(k, v)| (*k, *v)));
     cmd::output(
-        paths::cargo()
+        command
             .args([
                 "run",
                 "--locked",
@@ -64,66 +75,194 @@ fn run_program(
     .ok_or_else(|| format!("the {program} benchmark failed"))
 }
 
-/// Runs the flood against both pages.
-pub fn flood(server_bin: &Path, dist: &Path, programs: &TestPrograms) -> Result<PageFlood, Error> {
-    let out = run_program("page-flood", server_bin, dist, programs)?;
+/// Runs the floods against both pages.
+pub fn flood(
+    server_bin: &Path,
+    dist: &Path,
+    programs: &TestPrograms,
+) -> Result<Vec<PageFlood>, Error> {
+    let out = run_program("page-flood", server_bin, dist, programs, &[])?;
     let value = |key: &str| cmd::number_after(&out, key);
     let run_of = |name: &str| -> Result<PageRun, Error> {
         Ok(PageRun {
+            flood: value(&format!("{name}.flood"))? as u64,
             messages: value(&format!("{name}.messages"))? as u64,
-            seconds: value(&format!("{name}.seconds"))?,
             per_s: value(&format!("{name}.messages_per_s"))?,
-            memory_before: value(&format!("{name}.memory_before_bytes"))? as u64,
-            memory_after: value(&format!("{name}.memory_after_bytes"))? as u64,
+            growth: value(&format!("{name}.memory_growth_bytes"))? as i64,
         })
     };
-    let flood = PageFlood {
-        raw: run_of("raw")?,
-        page: run_of("page")?,
-    };
-    for (name, run) in [("raw counter", &flood.raw), ("wsdoctor page", &flood.page)] {
-        eprintln!(
-            "{name}: {} messages in {:.1} s = {:.0}/s, memory {} -> {} bytes",
-            run.messages, run.seconds, run.per_s, run.memory_before, run.memory_after
-        );
-    }
-    Ok(flood)
+    FLOOD_SIZES
+        .iter()
+        .map(|bytes| {
+            let flood = PageFlood {
+                bytes: *bytes,
+                raw: run_of(&format!("s{bytes}.raw"))?,
+                page: run_of(&format!("s{bytes}.page"))?,
+            };
+            eprintln!(
+                "{bytes} B: raw counter {:.0}/s, page {:.0}/s ({:.2}×), page memory growth {} bytes",
+                flood.raw.per_s,
+                flood.page.per_s,
+                flood.page.per_s / flood.raw.per_s.max(1.0),
+                flood.page.growth
+            );
+            Ok(flood)
+        })
+        .collect()
 }
 
-fn kib(bytes: u64) -> String {
+fn kib(bytes: i64) -> String {
     format!("{:.0} KiB", bytes as f64 / 1024.0)
 }
 
+fn size(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1024 * 1024 => format!("{} MiB", b / (1024 * 1024)),
+        b if b >= 1024 => format!("{} KiB", b / 1024),
+        b => format!("{b} B"),
+    }
+}
+
 /// The flood's section of `docs/PERFORMANCE.md`.
-pub fn flood_report(flood: &PageFlood) -> String {
-    let row = |name: &str, run: &PageRun| {
-        format!(
-            "| {name} | {} | {:.1} s | {:.0} | {} | {} | {} |\n",
-            run.messages,
-            run.seconds,
-            run.per_s,
-            kib(run.memory_before),
-            kib(run.memory_after),
-            kib(run.memory_after.saturating_sub(run.memory_before)),
-        )
-    };
+pub fn flood_report(floods: &[PageFlood]) -> String {
+    let rows: String = floods
+        .iter()
+        .map(|f| {
+            let ratio = f.page.per_s / f.raw.per_s.max(1.0);
+            let goal = if ratio >= 0.95 && f.page.messages >= f.page.flood {
+                "met"
+            } else {
+                "NOT met"
+            };
+            format!(
+                "| {} | {} ({}) | {:.0} | {:.0} | **{ratio:.2}×** | {} | {} | {goal} |\n",
+                size(f.bytes),
+                f.page.flood,
+                size(f.bytes * f.page.flood),
+                f.raw.per_s,
+                f.page.per_s,
+                kib(f.raw.growth),
+                kib(f.page.growth),
+            )
+        })
+        .collect();
     format!(
-        "\n## The page under a flood: 100,000 text messages, headless Chromium\n\n\
+        "\n## The page under a flood, headless Chromium\n\n\
 Both pages take the same flood from a loopback server that sends as fast as TCP allows, \
-so the page's own speed sets the pace. Time runs from the Connect click until the page \
-shows the whole count (polled every 20 ms over WebDriver, the same for both). Memory is \
-the browser's own figure (`performance.measureUserAgentSpecificMemory`: JavaScript, \
-wasm memory and DOM) after a forced garbage collection.\n\n\
-| page | messages counted | time | messages/s | memory before | memory after | growth |\n\
-| --- | --- | --- | --- | --- | --- | --- |\n\
-{}{}\n\
-The wsdoctor page processes **{:.2}×** the raw counter's messages per second. It keeps \
-the newest 1,000 log entries (summaries, not payloads) and counts the rest, so its \
-memory stays bounded however long the flood; while live it draws only the newest 200 \
-rows, so a flood costs few DOM updates per redraw (at most one redraw per 100 ms).\n",
-        row("raw JavaScript counter (reference)", &flood.raw),
-        row("wsdoctor page (wasm-release)", &flood.page),
-        flood.page.per_s / flood.raw.per_s.max(1.0),
+so the page's own speed sets the pace; each flood is bounded in bytes (about 64 MB; 20 B \
+messages at 1,000,000). The raw-JavaScript counter (a socket and a number, nothing else) \
+and the wsdoctor page take it in turn, three times each; medians. Time runs from the \
+Connect click until the page shows the whole count (polled every 20 ms over WebDriver, \
+the same for both). Memory growth is the browser's own figure \
+(`performance.measureUserAgentSpecificMemory`: JavaScript, wasm memory and DOM) after a \
+forced garbage collection, after the flood minus before. Goal: at least 0.95× the raw \
+rate at every size, memory flat.\n\n\
+| message size | flood | raw counter, messages/s | wsdoctor page, messages/s | ratio | raw growth | page growth | goal |\n\
+| --- | --- | --- | --- | --- | --- | --- | --- |\n\
+{rows}\n\
+The page keeps the newest 1,000 log entries (summaries, not payloads) and counts the \
+rest, so its memory stays bounded however long the flood; while live it draws only the \
+newest 200 rows (at most one redraw per 100 ms).\n"
+    )
+}
+
+/// Time to interactive: medians, in ms.
+pub struct Load {
+    /// The wsdoctor page on loopback.
+    pub page_loopback: f64,
+    /// The counter page on loopback.
+    pub counter_loopback: f64,
+    /// The wsdoctor page on the slow link.
+    pub page_slow: f64,
+    /// The counter page on the slow link.
+    pub counter_slow: f64,
+    /// Every sample, as printed, for the report.
+    pub samples: String,
+}
+
+/// Times both pages' loads.
+pub fn load(
+    server_bin: &Path,
+    dist: &Path,
+    counter_dist: &Path,
+    programs: &TestPrograms,
+) -> Result<Load, Error> {
+    let out = run_program(
+        "page-load",
+        server_bin,
+        dist,
+        programs,
+        &[("WSDOCTOR_COUNTER_DIST", counter_dist)],
+    )?;
+    let value = |key: &str| cmd::number_after(&out, key);
+    let load = Load {
+        page_loopback: value("loopback.page.median_ms")?,
+        counter_loopback: value("loopback.counter.median_ms")?,
+        page_slow: value("slow.page.median_ms")?,
+        counter_slow: value("slow.counter.median_ms")?,
+        samples: out
+            .lines()
+            .filter(|l| l.contains("samples_ms="))
+            .map(|l| format!("- `{l}`\n"))
+            .collect(),
+    };
+    eprintln!(
+        "time to interactive: page {:.0} ms, counter {:.0} ms on loopback; page {:.0} ms, counter {:.0} ms on the slow link",
+        load.page_loopback, load.counter_loopback, load.page_slow, load.counter_slow
+    );
+    Ok(load)
+}
+
+/// The load section of `docs/PERFORMANCE.md`, with the page's size.
+pub fn load_report(load: &Load, page: &PageSize, counter: &PageSize) -> String {
+    let ratio = load.page_loopback / load.counter_loopback.max(1.0);
+    let loopback_goal = if ratio <= 1.3 { "met" } else { "NOT met" };
+    let slow_goal = if load.page_slow <= 2000.0 {
+        "met"
+    } else {
+        "NOT met"
+    };
+    let files: String = page
+        .files
+        .iter()
+        .map(|f| format!("| `{}` | {} | {} | {} |\n", f.name, f.raw, f.gzip, f.brotli))
+        .collect();
+    format!(
+        "\n## The page: size and time to interactive\n\n\
+What a first visit moves (wsdoctor-server sends the brotli copy to a browser that accepts \
+it; Trunk's hashed files are then cached for good):\n\n\
+| file | raw, bytes | gzip | brotli |\n\
+| --- | --- | --- | --- |\n\
+{files}| **whole page** | {} | {} | **{}** ({:.1} KB; budget {:.1} KB) |\n\n\
+The bare Leptos counter page (`bench/counter-page`, built the same way) is {} bytes brotli. \
+Goal for the page: at most 120 KB brotli at today's features: **{}**.\n\n\
+Time to interactive runs from the navigation to the first usable control (the page's \
+Connect button; the counter's button), taken inside the page by a MutationObserver \
+installed before its scripts. Every load is a first visit (cache off); the two pages \
+alternate, seven loads each; medians. The slow link is DevTools' emulation: 1.6 Mbit/s \
+each way, 150 ms round trips.\n\n\
+| link | wsdoctor page | Leptos counter | ratio | goal | |\n\
+| --- | --- | --- | --- | --- | --- |\n\
+| loopback | {:.0} ms | {:.0} ms | {ratio:.2}× | ≤ 1.3× the counter | {loopback_goal} |\n\
+| 1.6 Mbit/s, 150 ms | {:.0} ms | {:.0} ms | {:.2}× | ≤ 2000 ms | {slow_goal} |\n\n\
+Every sample:\n\n{}",
+        page.raw(),
+        page.gzip(),
+        page.brotli(),
+        page.brotli() as f64 / 1000.0,
+        crate::compress::PAGE_BROTLI_BUDGET as f64 / 1000.0,
+        counter.brotli(),
+        if page.brotli() <= 120_000 {
+            "met"
+        } else {
+            "NOT met"
+        },
+        load.page_loopback,
+        load.counter_loopback,
+        load.page_slow,
+        load.counter_slow,
+        load.page_slow / load.counter_slow.max(1.0),
+        load.samples,
     )
 }
 
@@ -145,9 +284,9 @@ pub fn idle_verdict(
     dist: &Path,
     programs: &TestPrograms,
 ) -> Result<Vec<IdleVerdictRun>, Error> {
-    let out = run_program("idle-verdict", server_bin, dist, programs)?;
+    let out = run_program("idle-verdict", server_bin, dist, programs, &[])?;
     let mut runs = Vec::new();
-    for timeout_s in [5, 10] {
+    for timeout_s in [5, 10, 30] {
         let key = |name: &str| format!("t{timeout_s}.{name}");
         let run = IdleVerdictRun {
             timeout_ms: cmd::number_after(&out, &key("timeout_ms"))? as u64,

@@ -6,6 +6,7 @@
 
 mod bench;
 mod bench_browser;
+mod bench_server;
 mod cmd;
 mod compress;
 mod page;

@@ -34,6 +34,23 @@ pub fn build() -> Result<BuiltPage, Error> {
     Ok(BuiltPage { dist, size })
 }
 
+/// Builds the bare Leptos counter page (`bench/counter-page`) the same way as the page,
+/// into the cache, with its compressed copies: the load-time benchmark's reference.
+pub fn build_counter() -> Result<BuiltPage, Error> {
+    let dist = paths::cache().join("counter-dist");
+    cmd::run(
+        paths::command("trunk")
+            .args(["build", "--release", "--dist"])
+            .arg(&dist)
+            .current_dir(paths::root().join("bench").join("counter-page"))
+            .env("TRUNK_SKIP_VERSION_CHECK", "true")
+            .env("NO_COLOR", "true"),
+    )?;
+    let size = compress::precompress(&dist)?;
+    size.print();
+    Ok(BuiltPage { dist, size })
+}
+
 /// Builds wsdoctor-server (`release` for people, `dev` for tests) and returns the
 /// executable's path, as cargo reports it.
 pub fn build_server(release: bool) -> Result<PathBuf, Error> {

@@ -102,6 +102,22 @@ pub fn node_ws() -> Result<PathBuf, Error> {
     Ok(modules)
 }
 
+/// npm `ws`'s optional native add-ons (`bufferutil`, `utf-8-validate`), which a server
+/// tuned for speed installs beside it: the benchmark compares against Node at its best.
+pub fn node_ws_addons() -> Result<PathBuf, Error> {
+    let modules = node_ws()?;
+    let present = ["bufferutil", "utf-8-validate"]
+        .iter()
+        .all(|addon| modules.join(addon).join("package.json").is_file());
+    if present {
+        eprintln!("npm bufferutil and utf-8-validate: present");
+        return Ok(modules);
+    }
+    npm_install("node-ws", "bufferutil@4")?;
+    npm_install("node-ws", "utf-8-validate@6")?;
+    Ok(modules)
+}
+
 /// axe-core in the tools folder; returns its `axe.min.js`.
 pub fn axe_core() -> Result<PathBuf, Error> {
     let package = paths::tools()

@@ -16,12 +16,21 @@ pub struct FloodServer {
 impl FloodServer {
     /// Starts a server that sends `count` messages to each client as fast as it can.
     pub async fn start(count: usize) -> FloodServer {
+        FloodServer::start_sized(count, 0).await
+    }
+
+    /// The same with each message padded to at least `bytes` bytes.
+    pub async fn start_sized(count: usize, bytes: usize) -> FloodServer {
         let (addr, task) = crate::loopback::serve(move |stream| async move {
             let Ok(mut ws) = tokio_tungstenite::accept_async(stream).await else {
                 return;
             };
             for i in 0..count {
-                if ws.feed(Message::text(format!("flood {i}"))).await.is_err() {
+                let mut text = format!("flood {i} ");
+                if text.len() < bytes {
+                    text.push_str(&"x".repeat(bytes - text.len()));
+                }
+                if ws.feed(Message::text(text)).await.is_err() {
                     return;
                 }
             }

@@ -23,15 +23,24 @@ impl Server {
     /// Starts the server on `addr` (`None`: a free port) with extra flags, e.g.
     /// `--restart-code 1012`. Starting on the address of a stopped server is a restart.
     pub fn start_with(addr: Option<SocketAddr>, flags: &[&str]) -> Server {
+        Server::launch(&env_path("WSDOCTOR_DIST"), addr, flags)
+    }
+
+    /// Starts a server on a free port serving the page in `dist` instead of the app's
+    /// (the benchmark's reference page).
+    pub fn serving(dist: &std::path::Path) -> Server {
+        Server::launch(dist, None, &[])
+    }
+
+    fn launch(dist: &std::path::Path, addr: Option<SocketAddr>, flags: &[&str]) -> Server {
         let addr = addr.map_or_else(|| "127.0.0.1:0".to_string(), |a| a.to_string());
         let bin = env_path("WSDOCTOR_SERVER_BIN");
-        let dist = env_path("WSDOCTOR_DIST");
         let dir = ScratchDir::new("server");
         let log = dir.path().join("server.log");
         let mut command = Command::new(&bin);
         command
             .args(["--addr", &addr, "--dist"])
-            .arg(&dist)
+            .arg(dist)
             .args(flags)
             .env("RUST_LOG", "info");
         let mut process = GroupChild::spawn("wsdoctor-server", command, &log);

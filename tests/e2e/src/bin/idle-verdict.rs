@@ -13,7 +13,7 @@ use wsdoctor_e2e::console_page::ConsolePage;
 use wsdoctor_e2e::nginx::{Nginx, NginxOptions};
 use wsdoctor_e2e::server::Server;
 
-const TIMEOUTS_S: [u64; 2] = [5, 10];
+const TIMEOUTS_S: [u64; 3] = [5, 10, 30];
 const HEARTBEAT_S: u64 = 2;
 const WATCH_S: u64 = 60;
 

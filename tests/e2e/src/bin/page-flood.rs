@@ -2,13 +2,13 @@
 //! takes in a flood of messages, and how much its memory grows, next to a raw-JavaScript
 //! page that only counts messages, in the same browser and run.
 //!
-//! Both pages connect to the same loopback flood server (100,000 numbered text messages
-//! per connection, sent as fast as TCP allows, so the page's own speed sets the pace).
+//! Both pages connect to the same loopback flood server (numbered text messages of 20 B,
+//! 1 KB and 64 KB, each flood bounded in bytes, sent as fast as TCP allows, so the page's
+//! own speed sets the pace), in turn, `ROUNDS` times each; the medians are printed.
 //! Time is measured from the Connect click until the page shows the whole count, polled
 //! the same way for both pages. Memory is V8's heap plus array-buffer backing stores
 //! (where the wasm memory lives), after a forced garbage collection, before and after.
-//! Prints `key=value` lines (`raw.messages_per_s=...`, `page.memory_growth_bytes=...`);
-//! xtask writes the table.
+//! Prints `key=value` lines (`s1024.raw.messages_per_s=...`); xtask writes the table.
 
 use std::time::{Duration, Instant};
 
@@ -19,7 +19,10 @@ use wsdoctor_e2e::console_page::ConsolePage;
 use wsdoctor_e2e::flood::FloodServer;
 use wsdoctor_e2e::server::Server;
 
-const MESSAGES: usize = 100_000;
+/// Message sizes, and how many of each: about 64 MB per flood, and at most 1,000,000
+/// messages (20 B × 3.2 million would take minutes per page).
+const FLOODS: [(usize, usize); 3] = [(20, 1_000_000), (1024, 65_536), (65_536, 1_024)];
+const ROUNDS: usize = 3;
 const POLL: Duration = Duration::from_millis(20);
 const GIVE_UP: Duration = Duration::from_secs(180);
 
@@ -36,43 +39,79 @@ document.getElementById('connect').onclick = () => {
 };
 </script>"#;
 
+/// One page's figures under one flood.
+struct Run {
+    messages: u64,
+    per_s: f64,
+    growth: i64,
+}
+
 #[tokio::main]
 async fn main() {
     let server = Server::start();
-    let flood = FloodServer::start(MESSAGES).await;
     let browser = Browser::start_with(&["--enable-blink-features=ForceEagerMeasureMemory"]).await;
-
     let raw_url = serve_raw_page().await;
-    browser.goto(&raw_url).await;
-    measure(&browser, "raw", "#count", || async {
-        let client = browser.client();
-        let target = client.find(Locator::Css("#target")).await.expect("target");
-        target.send_keys(&flood.url()).await.expect("type target");
-        client
-            .find(Locator::Css("#connect"))
-            .await
-            .expect("connect")
-            .click()
-            .await
-            .expect("click");
-    })
-    .await;
-
-    let page = ConsolePage::open(&browser, &server.page_url()).await;
-    measure(
-        &browser,
-        "page",
-        "[data-testid='received-count']",
-        || async {
-            page.set_target(&flood.url()).await;
-            page.connect().await;
-        },
-    )
-    .await;
+    for (bytes, count) in FLOODS {
+        let flood = FloodServer::start_sized(count, bytes).await;
+        let (mut raw, mut page) = (Vec::new(), Vec::new());
+        for _ in 0..ROUNDS {
+            browser.goto(&raw_url).await;
+            raw.push(
+                measure(&browser, count, "#count", || async {
+                    let client = browser.client();
+                    let target = client.find(Locator::Css("#target")).await.expect("target");
+                    target.send_keys(&flood.url()).await.expect("type target");
+                    client
+                        .find(Locator::Css("#connect"))
+                        .await
+                        .expect("connect")
+                        .click()
+                        .await
+                        .expect("click");
+                })
+                .await,
+            );
+            let console = ConsolePage::open(&browser, &server.page_url()).await;
+            page.push(
+                measure(
+                    &browser,
+                    count,
+                    "[data-testid='received-count']",
+                    || async {
+                        console.set_target(&flood.url()).await;
+                        console.connect().await;
+                    },
+                )
+                .await,
+            );
+        }
+        print(&format!("s{bytes}.raw"), count, &raw);
+        print(&format!("s{bytes}.page"), count, &page);
+    }
     browser.close().await;
 }
 
-async fn measure<F, Fut>(browser: &Browser, name: &str, counter: &str, connect: F)
+fn print(name: &str, count: usize, runs: &[Run]) {
+    let median = |mut values: Vec<f64>| {
+        values.sort_by(f64::total_cmp);
+        values[values.len() / 2]
+    };
+    println!("{name}.flood={count}");
+    println!(
+        "{name}.messages={}",
+        runs.iter().map(|r| r.messages).min().unwrap_or(0)
+    );
+    println!(
+        "{name}.messages_per_s={:.0}",
+        median(runs.iter().map(|r| r.per_s).collect())
+    );
+    println!(
+        "{name}.memory_growth_bytes={:.0}",
+        median(runs.iter().map(|r| r.growth as f64).collect())
+    );
+}
+
+async fn measure<F, Fut>(browser: &Browser, count: usize, counter: &str, connect: F) -> Run
 where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = ()>,
@@ -90,19 +129,19 @@ where
             .text()
             .await
             .unwrap_or_default();
-        seen = text.trim().parse().unwrap_or(0);
-        if seen >= MESSAGES as u64 {
+        seen = text.trim().replace(',', "").parse().unwrap_or(0);
+        if seen >= count as u64 {
             break;
         }
         tokio::time::sleep(POLL).await;
     }
     let seconds = started.elapsed().as_secs_f64();
     let after = memory(browser).await;
-    println!("{name}.messages={seen}");
-    println!("{name}.seconds={seconds:.3}");
-    println!("{name}.messages_per_s={:.0}", seen as f64 / seconds);
-    println!("{name}.memory_before_bytes={before}");
-    println!("{name}.memory_after_bytes={after}");
+    Run {
+        messages: seen,
+        per_s: seen as f64 / seconds,
+        growth: after - before,
+    }
 }
 
 /// The page's memory as the browser itself measures it (JavaScript, wasm memory and
