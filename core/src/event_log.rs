@@ -44,27 +44,38 @@ pub struct MessageSummary {
 impl MessageSummary {
     /// Summarises a text message.
     pub fn text(text: &str) -> MessageSummary {
-        let preview: String = text.chars().take(PREVIEW_CHARS).collect();
+        MessageSummary::text_start(text, text.len())
+    }
+
+    /// Summarises a text message of `bytes` bytes (UTF-8) from its start, `head`: a long
+    /// message need not be copied whole to be logged.
+    pub fn text_start(head: &str, bytes: usize) -> MessageSummary {
+        let preview: String = head.chars().take(PREVIEW_CHARS).collect();
         MessageSummary {
             binary: false,
-            bytes: text.len(),
-            truncated: preview.len() < text.len(),
+            bytes,
+            truncated: preview.len() < bytes,
             preview,
         }
     }
 
     /// Summarises a binary message.
     pub fn binary(bytes: &[u8]) -> MessageSummary {
-        let shown = &bytes[..bytes.len().min(PREVIEW_BYTES)];
+        MessageSummary::binary_start(bytes, bytes.len())
+    }
+
+    /// Summarises a binary message of `bytes` bytes from its start, `head`.
+    pub fn binary_start(head: &[u8], bytes: usize) -> MessageSummary {
+        let shown = &head[..head.len().min(PREVIEW_BYTES).min(bytes)];
         MessageSummary {
             binary: true,
-            bytes: bytes.len(),
+            bytes,
             preview: shown
                 .iter()
                 .map(|b| format!("{b:02x}"))
                 .collect::<Vec<_>>()
                 .join(" "),
-            truncated: shown.len() < bytes.len(),
+            truncated: shown.len() < bytes,
         }
     }
 }
@@ -534,6 +545,25 @@ mod tests {
         assert_eq!(summary.bytes, 20_000);
         assert_eq!(summary.preview.chars().count(), PREVIEW_CHARS);
         assert!(summary.truncated);
+    }
+
+    #[test]
+    fn a_message_summarised_from_its_start_matches_one_summarised_whole() {
+        let text = "é".repeat(10_000);
+        let head: String = text.chars().take(300).collect();
+        assert_eq!(
+            MessageSummary::text_start(&head, text.len()),
+            MessageSummary::text(&text)
+        );
+        let bytes = [9u8; 70_000];
+        assert_eq!(
+            MessageSummary::binary_start(&bytes[..PREVIEW_BYTES], bytes.len()),
+            MessageSummary::binary(&bytes)
+        );
+        assert_eq!(
+            MessageSummary::binary_start(&[1, 2], 2).to_string(),
+            "binary, 2 B: 01 02"
+        );
     }
 
     #[test]

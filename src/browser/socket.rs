@@ -4,6 +4,11 @@
 //! replaced socket can never report into the current connection, and then closes the
 //! connection with 1000 if it is still open. It never invents a close event: the log
 //! shows only what the browser reported.
+//!
+//! Copying a message from JavaScript into the page costs time in proportion to its size,
+//! and the page needs only the start of a long one (the log shows a preview and the
+//! size; protocol messages are short): text up to `WHOLE_TEXT_UNITS` comes whole, longer
+//! text and every binary message come as their start and their size.
 
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
@@ -19,10 +24,22 @@ pub enum SocketEvent {
         /// The extensions the server accepted (empty: none).
         extensions: String,
     },
-    /// A text message arrived.
+    /// A text message arrived (whole: it is at most `WHOLE_TEXT_UNITS` long).
     Text(String),
-    /// A binary message arrived.
-    Binary(Vec<u8>),
+    /// A longer text message arrived: only its start is copied into the page.
+    LongText {
+        /// Its first characters.
+        head: String,
+        /// Its size in bytes (UTF-8).
+        bytes: usize,
+    },
+    /// A binary message arrived: only its start is copied into the page.
+    Binary {
+        /// Its first `BINARY_HEAD_BYTES` bytes.
+        head: Vec<u8>,
+        /// Its size in bytes.
+        bytes: usize,
+    },
     /// The connection closed.
     Closed {
         /// The close code.
@@ -178,16 +195,67 @@ impl Drop for Socket {
     }
 }
 
+/// Text messages up to this many UTF-16 units are copied whole (every protocol message
+/// the page reads is far shorter).
+pub const WHOLE_TEXT_UNITS: u32 = 32 * 1024;
+/// How much of a longer text message is copied, in UTF-16 units (a preview's worth).
+const TEXT_HEAD_UNITS: u32 = 256;
+/// How many bytes of a binary message are copied.
+pub const BINARY_HEAD_BYTES: u32 = 64;
+
 fn message_of(event: &MessageEvent) -> SocketEvent {
     let data = event.data();
-    if let Some(text) = data.as_string() {
-        SocketEvent::Text(text)
-    } else if let Ok(buffer) = data.dyn_into::<js_sys::ArrayBuffer>() {
-        SocketEvent::Binary(js_sys::Uint8Array::new(&buffer).to_vec())
-    } else {
-        // binaryType is arraybuffer, so this does not happen; report it rather than hide it.
-        SocketEvent::Text(String::from("[a message of a kind the page cannot read]"))
+    if let Some(text) = data.dyn_ref::<js_sys::JsString>() {
+        if text.length() <= WHOLE_TEXT_UNITS {
+            return SocketEvent::Text(String::from(text));
+        }
+        let head = String::from(text.slice(0, TEXT_HEAD_UNITS));
+        return SocketEvent::LongText {
+            head,
+            bytes: utf8_len(&data).unwrap_or(text.length() as usize),
+        };
     }
+    if let Ok(buffer) = data.dyn_into::<js_sys::ArrayBuffer>() {
+        let bytes = buffer.byte_length();
+        let head = js_sys::Uint8Array::new_with_byte_offset_and_length(
+            &buffer,
+            0,
+            bytes.min(BINARY_HEAD_BYTES),
+        )
+        .to_vec();
+        return SocketEvent::Binary {
+            head,
+            bytes: bytes as usize,
+        };
+    }
+    // binaryType is arraybuffer, so this does not happen; report it rather than hide it.
+    SocketEvent::Text(String::from("[a message of a kind the page cannot read]"))
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// The browser's `TextEncoder`, declared here to encode a JavaScript string without
+    /// copying it into the page first (web-sys's takes a Rust `&str`).
+    #[wasm_bindgen(js_name = TextEncoder)]
+    type Utf8Encoder;
+
+    #[wasm_bindgen(constructor, js_class = "TextEncoder")]
+    fn new() -> Utf8Encoder;
+
+    #[wasm_bindgen(method, js_name = encode)]
+    fn encode_value(this: &Utf8Encoder, text: &wasm_bindgen::JsValue) -> js_sys::Uint8Array;
+}
+
+thread_local! {
+    static ENCODER: Utf8Encoder = Utf8Encoder::new();
+}
+
+/// A string's size in UTF-8 bytes, measured by the browser's own encoder, outside the
+/// page's memory.
+fn utf8_len(text: &wasm_bindgen::JsValue) -> Option<usize> {
+    ENCODER
+        .try_with(|encoder| encoder.encode_value(text).byte_length() as usize)
+        .ok()
 }
 
 fn open_error(err: wasm_bindgen::JsValue) -> OpenError {

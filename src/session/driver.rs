@@ -26,7 +26,8 @@ pub enum Reported {
         /// The extensions it accepted (empty: none).
         extensions: String,
     },
-    /// A message: its text, or `None` when binary.
+    /// A message: its text, or `None` when binary or too long to copy whole (protocol
+    /// messages never are).
     Message(Option<String>),
     /// Closed.
     Closed {
@@ -149,7 +150,9 @@ impl<S: Copy + Eq + Hash + 'static, T: Copy + Eq + Hash + 'static> Driver<S, T> 
                     extensions,
                 },
                 SocketEvent::Text(text) => Reported::Message(Some(text)),
-                SocketEvent::Binary(_) => Reported::Message(None),
+                SocketEvent::LongText { .. } | SocketEvent::Binary { .. } => {
+                    Reported::Message(None)
+                }
                 SocketEvent::Error => return,
                 SocketEvent::Closed {
                     code, was_clean, ..

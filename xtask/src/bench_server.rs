@@ -121,6 +121,21 @@ impl Running {
         ))
     }
 
+    /// The CPU time (user and system) the server has used so far, in seconds.
+    fn cpu_seconds(&self) -> f64 {
+        let stat =
+            std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
+        // The fields after the command name (in parentheses): utime and stime are the
+        // 12th and 13th of them, in clock ticks of 1/100 s.
+        stat.rfind(')')
+            .map(|at| {
+                let fields: Vec<&str> = stat[at + 2..].split(' ').collect();
+                let tick = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok());
+                (tick(11).unwrap_or(0.0) + tick(12).unwrap_or(0.0)) / 100.0
+            })
+            .unwrap_or(0.0)
+    }
+
     fn rss_kib(&self) -> u64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
             .unwrap_or_default();
@@ -258,6 +273,16 @@ pub struct Echo {
     pub p99_us: f64,
     /// The load generator's CPU use, as a share of its one core.
     pub client_cpu: f64,
+    /// The server's CPU use, as a share of its one core.
+    pub server_cpu: f64,
+}
+
+impl Echo {
+    /// Messages echoed per second of the server's CPU: what the server costs per
+    /// message, whichever side was the bottleneck.
+    pub fn per_cpu_s(&self) -> f64 {
+        self.per_s / self.server_cpu.max(0.01)
+    }
 }
 
 /// The echo rounds: each runs wsdoctor-server, then Node `ws`, on fresh processes.
@@ -272,11 +297,12 @@ pub fn echo_rounds(
             let server = Running::start(which, server_bin, node_modules)?;
             let run = echo(bench, &server)?;
             eprintln!(
-                "round {round}, {}: {:.0} messages/s, p50 {:.0} µs, p99 {:.0} µs, load generator {:.0} % of a core",
+                "round {round}, {}: {:.0} messages/s, p50 {:.0} µs, p99 {:.0} µs, server {:.0} % and load generator {:.0} % of a core",
                 server.name,
                 run.per_s,
                 run.p50_us,
                 run.p99_us,
+                run.server_cpu * 100.0,
                 run.client_cpu * 100.0
             );
             match which {
@@ -289,6 +315,7 @@ pub fn echo_rounds(
 }
 
 fn echo(bench: &Path, server: &Running) -> Result<Echo, Error> {
+    let cpu_before = server.cpu_seconds();
     let out = cmd::output(pinned(CLIENT_CORE, bench).args([
         "echo",
         &server.url,
@@ -297,8 +324,10 @@ fn echo(bench: &Path, server: &Running) -> Result<Echo, Error> {
         &ECHO_BYTES.to_string(),
     ]))
     .ok_or("the echo load failed")?;
+    let server_cpu = (server.cpu_seconds() - cpu_before) / f64::from(ECHO_SECONDS);
     let value = |key: &str| cmd::number_after(&out, key);
     Ok(Echo {
+        server_cpu,
         per_s: value("messages_per_s")?,
         p50_us: value("p50_us")?,
         p99_us: value("p99_us")?,
@@ -375,13 +404,16 @@ pub fn report(ours_idle: &[Idle], node_idle: &Idle, ours: &[Echo], theirs: &[Ech
     };
     let echo_row = |name: &str, runs: &[Echo]| {
         format!(
-            "| {name} | {:.0} | {:.0} µs | {:.0} µs | {:.0} % |\n",
+            "| {name} | {:.0} | {:.0} µs | {:.0} µs | {:.0} % | {:.0} % | {:.0} |\n",
             median_of(runs, |e| e.per_s),
             median_of(runs, |e| e.p50_us),
             median_of(runs, |e| e.p99_us),
-            median_of(runs, |e| e.client_cpu) * 100.0
+            median_of(runs, |e| e.server_cpu) * 100.0,
+            median_of(runs, |e| e.client_cpu) * 100.0,
+            median_of(runs, Echo::per_cpu_s),
         )
     };
+    let efficiency = median_of(ours, Echo::per_cpu_s) / median_of(theirs, Echo::per_cpu_s).max(1.0);
     format!(
         "\n## Memory: idle WebSockets\n\n\
 wsdoctor-server (release, defaults: metrics on), a fresh process for each count; the \
@@ -399,12 +431,14 @@ of the 128 KiB defaults.\n\n\
 Each server is pinned to core {SERVER_CORE} (`taskset`) and the load generator to core \
 {CLIENT_CORE}; {ECHO_ROUNDS} rounds of {ECHO_SECONDS} s, the two servers in turn within \
 each round, a fresh process every run. Medians over the rounds.\n\n\
-| server | messages/s | p50 latency | p99 latency | load generator CPU |\n\
-| --- | --- | --- | --- | --- |\n\
+| server | messages/s | p50 latency | p99 latency | server CPU | load generator CPU | messages per server CPU second |\n\
+| --- | --- | --- | --- | --- | --- | --- |\n\
 {}{}\n\
 Ratio wsdoctor-server / Node `ws`: **{ratio:.2}×** the messages per second, \
 **{:.2}×** the p99 latency. Goal: at least 2× the messages per second with a p99 no \
-worse than Node's: **{echo_goal}**. {saturation}\n",
+worse than Node's: **{echo_goal}**. {saturation} Per second of the server's own CPU, \
+wsdoctor-server echoes **{efficiency:.2}×** as many messages as Node `ws`: what each \
+costs per message, whichever side was the bottleneck.\n",
         mib(node_idle.before_kib),
         mib(node_idle.with_kib),
         node_idle.per_connection_kib(),

@@ -163,11 +163,19 @@ impl Console {
                 self.feed(Input::Message(conn));
                 self.on_companion_message(conn, &text);
             }
-            SocketEvent::Binary(bytes) => {
+            SocketEvent::LongText { head, bytes } => {
                 self.note_traffic(conn, now);
                 self.record(
                     Some(conn),
-                    LogEvent::Received(MessageSummary::binary(&bytes)),
+                    LogEvent::Received(MessageSummary::text_start(&head, bytes)),
+                );
+                self.feed(Input::Message(conn));
+            }
+            SocketEvent::Binary { head, bytes } => {
+                self.note_traffic(conn, now);
+                self.record(
+                    Some(conn),
+                    LogEvent::Received(MessageSummary::binary_start(&head, bytes)),
                 );
                 self.feed(Input::Message(conn));
             }

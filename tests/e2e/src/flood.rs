@@ -26,9 +26,10 @@ impl FloodServer {
                 return;
             };
             for i in 0..count {
-                let mut text = format!("flood {i} ");
+                let mut text = format!("flood {i}");
                 if text.len() < bytes {
-                    text.push_str(&"x".repeat(bytes - text.len()));
+                    text.push(' ');
+                    text.push_str(&"x".repeat(bytes.saturating_sub(text.len())));
                 }
                 if ws.feed(Message::text(text)).await.is_err() {
                     return;

@@ -1,7 +1,11 @@
 //! A hostile peer floods the console: the count stays exact, the log stays bounded, and
-//! the live view draws only the newest rows.
+//! the live view draws only the newest rows. Messages far larger than any preview are
+//! logged with their exact size without being copied into the page whole.
 
 use std::time::{Duration, Instant};
+
+use futures_util::SinkExt;
+use tokio_tungstenite::tungstenite::Message;
 
 use wsdoctor_e2e::browser::Browser;
 use wsdoctor_e2e::console_page::ConsolePage;
@@ -51,5 +55,40 @@ async fn under_a_flood_of_100000_messages_the_count_is_exact_and_the_log_bounded
         LOG_CAPACITY,
         "paused, every kept entry can be scrolled through"
     );
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_long_text_and_a_large_binary_message_are_logged_with_their_exact_size() {
+    let (addr, _task) = wsdoctor_e2e::loopback::serve(|stream| async move {
+        let Ok(mut ws) = tokio_tungstenite::accept_async(stream).await else {
+            return;
+        };
+        // 100,000 two-byte characters: 200,000 bytes, beyond what the page copies whole.
+        let _ = ws.send(Message::text("é".repeat(100_000))).await;
+        let bytes: Vec<u8> = (0..4 * 1024 * 1024).map(|i| (i % 256) as u8).collect();
+        let _ = ws.send(Message::binary(bytes)).await;
+        let _ = ws.send(Message::text("after the large ones")).await;
+        tokio::time::sleep(Duration::from_secs(30)).await;
+    })
+    .await;
+    let server = Server::start();
+    let browser = Browser::start().await;
+    let page = ConsolePage::open(&browser, &server.page_url()).await;
+    page.set_target(&format!("ws://{addr}/")).await;
+    page.connect().await;
+    page.wait_for_log("received", "after the large ones").await;
+    let log = page.log().await;
+    let text = log
+        .iter()
+        .find(|l| l.text.contains("text, 200000 B"))
+        .unwrap_or_else(|| panic!("{log:#?}"));
+    assert!(text.text.contains(&"é".repeat(100)), "{text:?}");
+    let binary = log
+        .iter()
+        .find(|l| l.text.contains("binary, 4194304 B"))
+        .unwrap_or_else(|| panic!("{log:#?}"));
+    assert!(binary.text.contains("00 01 02 03"), "{binary:?}");
+    assert_eq!(page.received_count().await, 3);
     browser.close().await;
 }

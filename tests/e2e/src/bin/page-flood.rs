@@ -30,11 +30,11 @@ const GIVE_UP: Duration = Duration::from_secs(180);
 const RAW_PAGE: &str = r#"<!doctype html><meta charset="utf-8"><title>raw counter</title>
 <input id="target"><button id="connect">Connect</button><span id="count">0</span>
 <script>
-let count = 0;
+let count = 0, bytes = 0;
 const shown = document.getElementById('count');
 document.getElementById('connect').onclick = () => {
   const ws = new WebSocket(document.getElementById('target').value);
-  ws.onmessage = () => { count += 1; };
+  ws.onmessage = (event) => { count += 1; bytes += event.data.length; };
   setInterval(() => { shown.textContent = String(count); }, 10);
 };
 </script>"#;
