@@ -1,6 +1,7 @@
 //! "Copy support link": a link that opens this page with the current target, subprotocols
 //! and idle-experiment settings preset, in the end user's view with one "Run diagnostics"
-//! button. Secret values in the target are left out unless the user includes them.
+//! button that runs the checks chosen here. Secret values in the target are left out
+//! unless the user includes them.
 
 use leptos::prelude::*;
 use wsdoctor_core::idle::CompanionMode;
@@ -29,6 +30,13 @@ pub fn SupportLinkCard(
     let include_secrets = RwSignal::new(false);
     let companion = RwSignal::new(support.companion_mode().name().to_string());
     let problem = RwSignal::new(None::<String>);
+    // The checks the link asks for: this page's own link's, else the idle experiment.
+    let preset = support.checks().get_untracked();
+    let chosen = RwSignal::new(if preset.is_empty() {
+        vec![CheckKind::Idle]
+    } else {
+        preset
+    });
     let has_secrets = move || {
         target.with(|t| {
             wsdoctor_core::target::mask_secrets(t) != *t || !secrets_to_retype(t).is_empty()
@@ -45,6 +53,13 @@ pub fn SupportLinkCard(
             Ok(pair) => pair,
             Err(why) => return problem.set(Some(why)),
         };
+        let checks: Vec<CheckKind> = CheckKind::ALL
+            .into_iter()
+            .filter(|k| chosen.with_untracked(|c| c.contains(k)))
+            .collect();
+        if checks.is_empty() {
+            return problem.set(Some("choose at least one check for the link".into()));
+        }
         problem.set(None);
         support.copy_support_link(
             "share",
@@ -53,7 +68,7 @@ pub fn SupportLinkCard(
                 target: target.get_untracked(),
                 include_secrets: include_secrets.get_untracked(),
                 protocols: protocols.get_untracked(),
-                checks: vec![CheckKind::Idle],
+                checks,
                 watch_ms,
                 every_ms,
                 companion: CompanionMode::from_name(&companion.get_untracked()).unwrap_or_default(),
@@ -64,8 +79,37 @@ pub fn SupportLinkCard(
         <section class="card" aria-labelledby="support-link-heading" data-testid="support-link-card">
             <h2 id="support-link-heading">"Share: support link and report"</h2>
             <p class="muted">
-                "Send a customer a link that opens this page with the target and the idle experiment above preset, and one Run diagnostics button. Nothing connects until they press it."
+                "Send a customer a link that opens this page with the target and the idle experiment above preset, and one Run diagnostics button that runs the checks chosen here. Nothing connects until they press it."
             </p>
+            <fieldset class="checks" data-testid="support-checks">
+                <legend>"Checks to run"</legend>
+                {CheckKind::ALL
+                    .into_iter()
+                    .filter(|k| k.is_available())
+                    .map(|kind| {
+                        let id = format!("support-check-{}", kind.name());
+                        let (input_id, test_id) = (id.clone(), id.clone());
+                        view! {
+                            <label for=id>
+                                <input
+                                    type="checkbox"
+                                    id=input_id
+                                    data-testid=test_id
+                                    prop:checked=move || chosen.with(|c| c.contains(&kind))
+                                    on:change=move |_| chosen.update(|c| {
+                                        if let Some(at) = c.iter().position(|k| *k == kind) {
+                                            c.remove(at);
+                                        } else {
+                                            c.push(kind);
+                                        }
+                                    })
+                                />
+                                " " {kind.title()}
+                            </label>
+                        }
+                    })
+                    .collect_view()}
+            </fieldset>
             <div class="row">
                 <label for="support-companion">"Companion"</label>
                 <select

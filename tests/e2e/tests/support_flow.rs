@@ -163,6 +163,21 @@ async fn a_hostile_close_reason_is_shown_as_text_in_the_report_view() {
     assert!(link.contains("checks=idle&watch=130&every=25"), "{link}");
     assert!(link.contains("token%3D"), "the name stays: {link}");
     assert!(!link.contains("sekrit42"), "the value goes: {link}");
+    // The checks chosen in the card go into the link, in the guided run's order.
+    support.click("support-check-handshake").await;
+    support.click("support-check-blocked").await;
+    support.click("copy-support-link").await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    let mut chosen = browser.clipboard_text().await;
+    while chosen == link && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        chosen = browser.clipboard_text().await;
+    }
+    assert!(
+        chosen.contains("checks=blocked%2Chandshake%2Cidle")
+            || chosen.contains("checks=blocked,handshake,idle"),
+        "{chosen}"
+    );
 
     page.set_target(&plain).await;
     page.set_subprotocols("wsdoctor.v1").await;
