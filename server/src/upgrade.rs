@@ -33,8 +33,10 @@ use crate::{companion, echo};
 pub type Ws = WebSocketStream<FrameGuard<TokioIo<hyper::upgrade::Upgraded>>>;
 
 /// Per-connection buffer sizes, set explicitly: tungstenite's defaults (128 KiB each way
-/// per connection) make idle connections expensive.
-const READ_BUFFER_BYTES: usize = 4 * 1024;
+/// per connection) make idle connections expensive. The read buffer is the chunk each
+/// read takes; 1 KiB keeps an idle connection near 4 KiB in all (a large message takes
+/// more reads, not more memory).
+const READ_BUFFER_BYTES: usize = 1024;
 const WRITE_BUFFER_BYTES: usize = 0;
 
 /// Request headers that reveal an intermediary in the path.
@@ -136,7 +138,9 @@ pub async fn handle(
         tracing::debug!("opened");
         let code = match mode {
             Mode::Echo => echo::run(ws, &state, client).await,
-            Mode::Companion => companion::run(ws, &state, client, handshake).await,
+            // Boxed: inline, the companion's larger state would make every connection's
+            // task as large as its own (3.5 KiB instead of 2.3 KiB for an idle echo).
+            Mode::Companion => Box::pin(companion::run(ws, &state, client, handshake)).await,
         };
         tracing::debug!(?code, "closed");
         state.metrics.connection_closed(code);
