@@ -1,12 +1,20 @@
 //! The page's monotonic clock: `performance.now()`, in milliseconds.
+//!
+//! It is read several times per message under a flood, so the `Performance` object is
+//! looked up once per thread rather than through `window` on every read.
 
 use wsdoctor_core::Millis;
 
+thread_local! {
+    static PERFORMANCE: Option<web_sys::Performance> =
+        web_sys::window().and_then(|w| w.performance());
+}
+
 /// Milliseconds since the page started, on a clock that never jumps (0 without a window).
 pub fn now() -> Millis {
-    web_sys::window()
-        .and_then(|w| w.performance())
-        .map_or(0.0, |p| p.now())
+    PERFORMANCE
+        .try_with(|p| p.as_ref().map_or(0.0, |p| p.now()))
+        .unwrap_or(0.0)
 }
 
 /// The wall clock: milliseconds since 1970 (`Date.now()`). It jumps when the machine
