@@ -150,8 +150,8 @@ pub fn flood_report(floods: &[PageFlood]) -> String {
         "\n## The page under a flood, headless Chromium\n\n\
 Both pages take the same flood from a loopback server that sends as fast as TCP allows, \
 so the page's own speed sets the pace; each flood is bounded in bytes (about 64 MB; 20 B \
-messages at 1,000,000). The raw-JavaScript counter (a socket and a number, nothing else) \
-and the wsdoctor page take it in turn, three times each; medians. Time runs from the \
+messages at 1,000,000). The raw-JavaScript counter (a socket that reads each message's \
+length, as any app reads its data, and a number) and the wsdoctor page take it in turn, three times each; medians. Time runs from the \
 Connect click until the page shows the whole count (polled every 20 ms over WebDriver, \
 the same for both). Memory growth is the browser's own figure \
 (`performance.measureUserAgentSpecificMemory`: JavaScript, wasm memory and DOM) after a \

@@ -425,8 +425,9 @@ count is what fits under this machine's limit of 20,000 open files per process.\
 Node `ws` {NODE_WS_VERSION} (with `bufferutil` and `utf-8-validate`) with {IDLE_COMPARED}: \
 {} idle, {} with them, **{:.1} KiB** per connection.\n\n\
 Goal: at most 5 KiB per idle connection at {IDLE_COMPARED}: **{memory_goal}** ({:.1} KiB). \
-The server sets tungstenite's buffers explicitly (4 KiB read, no write buffering) instead \
-of the 128 KiB defaults.\n\n\
+The server sets tungstenite's buffers explicitly (1 KiB read chunks, no write buffering) \
+instead of the 128 KiB defaults, and boxes the companion's loop so an echo connection's \
+task is not sized for it.\n\n\
 ## Echo: {ECHO_CONNECTIONS} connections × {ECHO_BYTES}-byte text messages, closed loop\n\n\
 Each server is pinned to core {SERVER_CORE} (`taskset`) and the load generator to core \
 {CLIENT_CORE}; {ECHO_ROUNDS} rounds of {ECHO_SECONDS} s, the two servers in turn within \
