@@ -20,29 +20,27 @@ pub struct BuiltPage {
 pub fn build() -> Result<BuiltPage, Error> {
     // Trunk passes --offline to cargo: every crate must be in the local registry first.
     cmd::run(paths::cargo().args(["fetch", "--locked"]))?;
-    let dist = paths::root().join("dist");
-    cmd::run(
-        paths::command("trunk")
-            .args(["build", "--release", "--dist"])
-            .arg(&dist)
-            // Its update check calls a web API this network does not reach.
-            .env("TRUNK_SKIP_VERSION_CHECK", "true")
-            .env("NO_COLOR", "true"),
-    )?;
-    let size = compress::precompress(&dist)?;
-    size.print();
-    Ok(BuiltPage { dist, size })
+    trunk_build(&paths::root(), paths::root().join("dist"))
 }
 
 /// Builds the bare Leptos counter page (`bench/counter-page`) the same way as the page,
 /// into the cache, with its compressed copies: the load-time benchmark's reference.
 pub fn build_counter() -> Result<BuiltPage, Error> {
-    let dist = paths::cache().join("counter-dist");
+    trunk_build(
+        &paths::root().join("bench").join("counter-page"),
+        paths::cache().join("counter-dist"),
+    )
+}
+
+/// `trunk build --release` of the page whose `index.html` and `Trunk.toml` are in
+/// `folder`, into `dist`; then its compressed copies and its size.
+fn trunk_build(folder: &std::path::Path, dist: PathBuf) -> Result<BuiltPage, Error> {
     cmd::run(
         paths::command("trunk")
             .args(["build", "--release", "--dist"])
             .arg(&dist)
-            .current_dir(paths::root().join("bench").join("counter-page"))
+            .current_dir(folder)
+            // Its update check calls a web API this network does not reach.
             .env("TRUNK_SKIP_VERSION_CHECK", "true")
             .env("NO_COLOR", "true"),
     )?;

@@ -92,10 +92,7 @@ async fn main() {
 }
 
 fn print(name: &str, count: usize, runs: &[Run]) {
-    let median = |mut values: Vec<f64>| {
-        values.sort_by(f64::total_cmp);
-        values[values.len() / 2]
-    };
+    let median = wsdoctor_e2e::median;
     println!("{name}.flood={count}");
     println!(
         "{name}.messages={}",
