@@ -3,9 +3,10 @@
 //! drop TCP without a close frame, which axum's WebSocket type cannot.
 //!
 //! It checks the request (RFC 6455 section 4.2.1), the Origin allowlist and the
-//! connection limits (a plain `GET /ws?http-check` is answered by `http_check` instead,
-//! and an upgrade that lost its `Upgrade` header on the way is counted there), chooses the mode by subprotocol (`wsdoctor.v1`: the companion
-//! protocol; none: plain echo), answers 101, and hands the stream to its loop.
+//! connection limits, chooses the mode by subprotocol (`wsdoctor.v1`: the companion
+//! protocol; none: plain echo), answers 101, and hands the stream to its loop. A plain
+//! `GET /ws?http-check` is answered by `http_check` instead, and an upgrade that lost
+//! its `Upgrade` header on the way is counted there.
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::Instant;
