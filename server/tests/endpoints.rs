@@ -107,6 +107,11 @@ async fn the_page_goes_out_compressed_when_accepted_and_hashed_files_are_cached_
         .await
         .to_ascii_lowercase();
     assert!(spa.contains("cache-control: no-cache"), "{spa}");
+    // An old build's file is not there: the fallback's page (a 404) is not kept under its name.
+    let stale = http_get(server.addr(), "/wsdoctor-fedcba9876543210_bg.wasm")
+        .await
+        .to_ascii_lowercase();
+    assert!(stale.contains("cache-control: no-cache"), "{stale}");
 }
 
 #[tokio::test]
