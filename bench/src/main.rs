@@ -13,7 +13,9 @@ use std::time::{Duration, Instant};
 use futures_util::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::Message;
 
-#[tokio::main]
+// One thread: the load generator is pinned to one core, where a work-stealing runtime
+// only spends cycles the servers under test should be measured against.
+#[tokio::main(flavor = "current_thread")]
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args
