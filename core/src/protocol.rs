@@ -236,6 +236,21 @@ pub struct Limits {
     pub session_keep_ms: u64,
 }
 
+impl Limits {
+    /// wsdoctor-server's defaults, for the scenario tests' simulated companions.
+    #[cfg(test)]
+    pub(crate) fn for_tests() -> Limits {
+        Limits {
+            max_message_bytes: 1 << 20,
+            min_tick_ms: 100,
+            min_ping_ms: 100,
+            max_delay_ms: 600_000,
+            max_errors_per_minute: 20,
+            session_keep_ms: 900_000,
+        }
+    }
+}
+
 /// What the server saw of the upgrade request.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HandshakeView {

@@ -82,11 +82,7 @@ impl IdleRunner {
             .map_err(|err| err.to_string())
             .and_then(|_| settings.check());
         if let Err(why) = checked {
-            self.view.set(IdleView {
-                refused: Some(why),
-                ..IdleView::default()
-            });
-            return;
+            return self.refuse(why);
         }
         self.view.set(IdleView::default());
         self.runner.start(

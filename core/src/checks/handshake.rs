@@ -410,14 +410,7 @@ mod tests {
     use crate::protocol::Header;
 
     fn welcome(proxy_headers: Vec<Header>, offered: Vec<String>) -> String {
-        let limits = crate::protocol::Limits {
-            max_message_bytes: 1 << 20,
-            min_tick_ms: 100,
-            min_ping_ms: 100,
-            max_delay_ms: 600_000,
-            max_errors_per_minute: 20,
-            session_keep_ms: 900_000,
-        };
+        let limits = crate::protocol::Limits::for_tests();
         serde_json::to_string(&ServerMessage::Welcome {
             session: "s".into(),
             conn: 1,

@@ -232,14 +232,7 @@ impl Sim {
                             session: conn.session.clone(),
                             conn: conn.number,
                             server_time_ms: 0,
-                            limits: crate::protocol::Limits {
-                                max_message_bytes: 1 << 20,
-                                min_tick_ms: 100,
-                                min_ping_ms: 100,
-                                max_delay_ms: 600_000,
-                                max_errors_per_minute: 20,
-                                session_keep_ms: 900_000,
-                            },
+                            limits: crate::protocol::Limits::for_tests(),
                             handshake: Default::default(),
                         };
                         self.reply(probe, welcome);
