@@ -1,7 +1,9 @@
 //! The handshake check end to end, one browser session for the cases: straight to
 //! wsdoctor-server (no intermediary header reaches it, said with its caveat), behind a
-//! real nginx (the headers nginx adds are shown), and against npm `ws`, a server nobody
-//! here wrote (opens timed, nothing said of the server's side); and a support link with
+//! real nginx (the headers nginx adds are shown), and against npm `ws` and Python
+//! `websockets`, servers nobody here wrote (opens timed, nothing said of the server's
+//! side; `websockets` negotiates no subprotocol, so the check opens again without
+//! `wsdoctor.v1`); and a support link with
 //! `checks=handshake` runs it and reports it.
 
 use std::time::Duration;
@@ -11,7 +13,7 @@ use wsdoctor_e2e::console_page::ConsolePage;
 use wsdoctor_e2e::nginx::{Nginx, NginxOptions};
 use wsdoctor_e2e::server::Server;
 use wsdoctor_e2e::support_page::SupportPage;
-use wsdoctor_e2e::third_party::ThirdPartyServer;
+use wsdoctor_e2e::third_party::{PythonOptions, ThirdPartyServer};
 
 /// Presses "Check the handshake" on the page at `url` (target: `target`, or the page's
 /// own companion) and returns the findings and the proxy headers shown.
@@ -63,6 +65,13 @@ async fn the_handshake_check_times_opens_and_shows_who_is_in_between() {
         !other.contains("The server saw"),
         "npm ws says nothing of its side: {other}"
     );
+
+    // Python websockets negotiates no subprotocol: the first open, offering wsdoctor.v1,
+    // fails in the browser, and the check opens again without it.
+    let python = ThirdPartyServer::python_websockets(&PythonOptions::default());
+    let (plain, _) = check(&browser, &server.page_url(), Some(&python.url())).await;
+    assert!(plain.contains("5 of 5 opens succeeded"), "{plain}");
+    assert!(plain.contains("Subprotocol: none"), "{plain}");
     browser.close().await;
 }
 
