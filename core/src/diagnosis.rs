@@ -8,6 +8,7 @@
 
 use crate::Millis;
 use crate::close_code;
+use crate::idle::{Snippet, snippets_for_known_timeout};
 use crate::protocol::ClosedBy;
 
 /// How sure a finding is.
@@ -21,40 +22,50 @@ pub enum Confidence {
     High,
 }
 
-/// A well-known idle timeout of an intermediary.
+/// A well-known default timeout of an intermediary.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct KnownTimeout {
     /// Seconds.
     pub seconds: u32,
     /// Whose default it is.
     pub who: &'static str,
+    /// It counts from the open, busy or not (a maximum lifetime, which heartbeats do not
+    /// help against), instead of from the last traffic.
+    pub lifetime: bool,
 }
 
-/// Default idle timeouts worth naming.
+/// Default timeouts worth naming. The idle experiment's snippets (`idle::snippets`)
+/// hold what to change in each system, keyed by these seconds.
 pub const KNOWN_TIMEOUTS: &[KnownTimeout] = &[
     KnownTimeout {
         seconds: 30,
-        who: "the GCP external load balancer's backend timeout",
+        who: "the Google Cloud load balancer's backend service timeout",
+        lifetime: true,
     },
     KnownTimeout {
         seconds: 55,
         who: "the Heroku router",
+        lifetime: false,
     },
     KnownTimeout {
         seconds: 60,
         who: "nginx proxy_read_timeout and AWS ALB",
+        lifetime: false,
     },
     KnownTimeout {
         seconds: 100,
         who: "Cloudflare",
+        lifetime: false,
     },
     KnownTimeout {
         seconds: 300,
         who: "Azure Front Door",
+        lifetime: false,
     },
     KnownTimeout {
         seconds: 600,
         who: "AWS API Gateway",
+        lifetime: false,
     },
 ];
 
@@ -125,24 +136,45 @@ pub struct Finding {
     pub evidence: Vec<String>,
     /// What to do.
     pub advice: Vec<String>,
+    /// Configuration to copy for the system the evidence names (empty for most).
+    pub snippets: Vec<Snippet>,
 }
 
 fn seconds(ms: Millis) -> f64 {
     ms / 1000.0
 }
 
-/// The known default closest to `silent_for`, if one is near enough (within 10 % or
-/// 2 s, and not clearly before it: a timeout cannot fire early).
+/// The known idle timeout closest to `silent_for`, if one is near enough (within 10 %
+/// or 2 s, and not clearly before it: a timeout cannot fire early).
 pub fn matching_timeout(silent_for: Millis) -> Option<KnownTimeout> {
-    let distance = |known: &KnownTimeout| (silent_for - f64::from(known.seconds) * 1000.0).abs();
+    nearest_known(silent_for, false)
+}
+
+/// The known maximum lifetime closest to `open_for`, by the same rule.
+pub fn matching_lifetime(open_for: Millis) -> Option<KnownTimeout> {
+    nearest_known(open_for, true)
+}
+
+fn nearest_known(elapsed: Millis, lifetime: bool) -> Option<KnownTimeout> {
+    let distance = |known: &KnownTimeout| (elapsed - f64::from(known.seconds) * 1000.0).abs();
     KNOWN_TIMEOUTS
         .iter()
         .copied()
+        .filter(|known| known.lifetime == lifetime)
         .filter(|known| {
             let expected = f64::from(known.seconds) * 1000.0;
-            distance(known) <= (expected * 0.1).max(2000.0) && silent_for >= expected - 2000.0
+            distance(known) <= (expected * 0.1).max(2000.0) && elapsed >= expected - 2000.0
         })
         .min_by(|a, b| distance(a).total_cmp(&distance(b)))
+}
+
+/// The advice line that points at the snippets of the matched system, by name.
+fn configuration_below(snippets: &[Snippet]) -> String {
+    let names: Vec<&str> = snippets.iter().map(|s| s.title.as_str()).collect();
+    format!(
+        "What to change in {}: the configuration with these numbers filled in.",
+        names.join(", ")
+    )
 }
 
 /// A heartbeat interval for an idle timeout of `timeout_ms`: at most half of it, at most 25 s.
@@ -163,6 +195,7 @@ pub fn diagnose(context: &CloseContext) -> Vec<Finding> {
             confidence: Confidence::Medium,
             evidence: vec![format!("code 1001, reason \"{}\"", context.reason)],
             advice: vec!["Reconnect with backoff and jitter; a restart is normal and should be invisible to users.".into()],
+            snippets: Vec::new(),
         }),
         1009 => {
             let mut evidence = vec!["code 1009 Message Too Big".to_string()];
@@ -177,6 +210,7 @@ pub fn diagnose(context: &CloseContext) -> Vec<Finding> {
                     "Split or compress large messages, or raise the server's limit.".into(),
                     "Do not resend the same message after reconnecting.".into(),
                 ],
+                snippets: Vec::new(),
             });
         }
         1008 => findings.push(Finding {
@@ -187,12 +221,14 @@ pub fn diagnose(context: &CloseContext) -> Vec<Finding> {
                 "Refresh the credentials (token, cookie) or fix what the reason names, then connect again.".into(),
                 "Do not retry automatically: the same request will be refused again.".into(),
             ],
+            snippets: Vec::new(),
         }),
         1011 => findings.push(Finding {
             title: "The server hit an internal error.".into(),
             confidence: Confidence::High,
             evidence: vec![format!("code 1011, reason \"{}\"", context.reason)],
             advice: vec!["Look at the server's logs at the time of the close.".into()],
+            snippets: Vec::new(),
         }),
         1012 | 1013 => findings.push(Finding {
             title: if code == 1012 {
@@ -203,6 +239,7 @@ pub fn diagnose(context: &CloseContext) -> Vec<Finding> {
             confidence: Confidence::High,
             evidence: vec![format!("code {code}, reason \"{}\"", context.reason)],
             advice: vec!["Back off with jitter before reconnecting, so clients do not return all at once.".into()],
+            snippets: Vec::new(),
         }),
         _ => {}
     }
@@ -225,6 +262,7 @@ pub fn diagnose(context: &CloseContext) -> Vec<Finding> {
                 "If the server is one of these: refresh the credentials or fix what the reason names, then connect again; retrying alone will be refused again.".into(),
                 "Otherwise the application's documentation says what it means.".into(),
             ],
+            snippets: Vec::new(),
         });
     }
     let mut advice = vec![info.advice.clone()];
@@ -249,6 +287,7 @@ pub fn diagnose(context: &CloseContext) -> Vec<Finding> {
             context.reason, context.was_clean
         )],
         advice,
+        snippets: Vec::new(),
     });
     findings.sort_by_key(|f| std::cmp::Reverse(f.confidence));
     findings
@@ -278,6 +317,7 @@ fn abnormal(context: &CloseContext, findings: &mut Vec<Finding>) {
             confidence: Confidence::High,
             evidence: vec!["code 1006 and the connection never opened".into()],
             advice,
+            snippets: Vec::new(),
         });
         return;
     }
@@ -300,6 +340,7 @@ fn abnormal(context: &CloseContext, findings: &mut Vec<Finding>) {
                 "Find the largest message the path takes and stay under it: split large messages, or raise the limit (Python websockets max_size, 1 MiB by default; Node ws maxPayload; AWS API Gateway: 128 KB per frame, fixed).".into(),
                 "A server that answers 1009 Message Too Big but stops reading shows as 1006 when the rest of the message resets the connection.".into(),
             ],
+            snippets: Vec::new(),
         });
         return;
     }
@@ -309,6 +350,7 @@ fn abnormal(context: &CloseContext, findings: &mut Vec<Finding>) {
             confidence: Confidence::High,
             evidence: vec!["the browser reported offline".into(), "code 1006 (no close frame)".into()],
             advice: vec!["Reconnect when the browser reports online again; nothing on the server is at fault.".into()],
+            snippets: Vec::new(),
         });
     }
     if let Some(jump) = context.clock_jump {
@@ -317,6 +359,7 @@ fn abnormal(context: &CloseContext, findings: &mut Vec<Finding>) {
             confidence: Confidence::High,
             evidence: vec![format!("the wall clock jumped {:.0} s ahead of the page's clock", seconds(jump))],
             advice: vec!["Reconnect on wake (pageshow, visibilitychange, online) instead of waiting for a timeout.".into()],
+            snippets: Vec::new(),
         });
     }
     if context.hidden_while_open && context.clock_jump.is_none() {
@@ -325,6 +368,7 @@ fn abnormal(context: &CloseContext, findings: &mut Vec<Finding>) {
             confidence: Confidence::Medium,
             evidence: vec!["the page was hidden while the connection was open".into()],
             advice: vec!["Send heartbeats from the server (browsers answer pings even when hidden) and reconnect on visibilitychange.".into()],
+            snippets: Vec::new(),
         });
     }
     let server_saw_no_close = context
@@ -343,22 +387,46 @@ fn abnormal(context: &CloseContext, findings: &mut Vec<Finding>) {
             evidence
                 .push("the server saw no close frame either: something in between cut it".into());
         }
+        let snippets = snippets_for_known_timeout(known, silent);
         findings.push(Finding {
-                title: format!(
-                    "An intermediary cut the idle connection after about {} s (the default of {}).",
-                    known.seconds, known.who
-                ),
-                confidence: if server_saw_no_close || !context.hidden_while_open {
-                    Confidence::High
-                } else {
-                    Confidence::Medium
-                },
-                evidence,
-                advice: vec![
-                    format!("Send a heartbeat every {} s (server pings are best: browsers answer them by themselves).", heartbeat / 1000),
-                    "Or raise the proxy's idle timeout (nginx: proxy_read_timeout 3600s; AWS ALB: idle timeout attribute).".into(),
-                ],
-            });
+            title: format!(
+                "An intermediary cut the idle connection after about {} s (the default of {}).",
+                known.seconds, known.who
+            ),
+            confidence: if server_saw_no_close || !context.hidden_while_open {
+                Confidence::High
+            } else {
+                Confidence::Medium
+            },
+            evidence,
+            advice: vec![
+                format!("Send a heartbeat every {} s (server pings are best: browsers answer them by themselves).", heartbeat / 1000),
+                configuration_below(&snippets),
+            ],
+            snippets,
+        });
+        return;
+    }
+    if let Some(open) = context.open_for
+        && let Some(known) = matching_lifetime(open)
+    {
+        let snippets = snippets_for_known_timeout(known, open);
+        findings.push(Finding {
+            title: format!(
+                "An intermediary ended the connection after about {} s open, busy or not: a maximum lifetime (the default of {}).",
+                known.seconds, known.who
+            ),
+            confidence: Confidence::Medium,
+            evidence: vec![
+                format!("code 1006 after {:.1} s open", seconds(open)),
+                format!("{} s is the default of {}", known.seconds, known.who),
+            ],
+            advice: vec![
+                "Heartbeats do not help against a lifetime limit: raise it, or reconnect (with backoff and jitter) when it is reached.".into(),
+                configuration_below(&snippets),
+            ],
+            snippets,
+        });
         return;
     }
     if server_saw_no_close {
@@ -367,6 +435,7 @@ fn abnormal(context: &CloseContext, findings: &mut Vec<Finding>) {
             confidence: Confidence::Medium,
             evidence: vec!["code 1006 in the browser".into(), "the server saw no close frame".into()],
             advice: vec!["Run the idle-timeout experiment to see whether a proxy cuts idle connections.".into()],
+            snippets: Vec::new(),
         });
     }
 }
@@ -706,17 +775,78 @@ mod tests {
         let finding = top(CloseContext {
             code: 1006,
             opened: true,
-            silent_for: Some(30_200.0),
+            silent_for: Some(55_200.0),
             ..Default::default()
         });
-        assert!(finding.title.contains("30 s"), "{}", finding.title);
+        assert!(finding.title.contains("55 s"), "{}", finding.title);
         assert!(
-            finding.advice[0].contains("every 15 s"),
+            finding.advice[0].contains("every 25 s"),
             "{:?}",
             finding.advice
         );
         assert_eq!(heartbeat_for(60_000.0), 25_000);
+        assert_eq!(heartbeat_for(30_000.0), 15_000);
         assert_eq!(heartbeat_for(3_000.0), 1_500);
+    }
+
+    #[test]
+    fn a_cut_at_a_known_default_advises_the_system_it_matched_and_no_other() {
+        let cases: [(Millis, &[&str]); 5] = [
+            (55_100.0, &["Heroku"]),
+            (
+                60_300.0,
+                &["nginx", "AWS Application Load Balancer", "Apache httpd"],
+            ),
+            (100_400.0, &["Cloudflare"]),
+            (300_900.0, &["Azure Front Door"]),
+            (600_500.0, &["AWS API Gateway"]),
+        ];
+        for (silent, systems) in cases {
+            let finding = top(CloseContext {
+                code: 1006,
+                opened: true,
+                silent_for: Some(silent),
+                open_for: Some(silent + 500.0),
+                ..Default::default()
+            });
+            let titles: Vec<&str> = finding.snippets.iter().map(|s| s.title.as_str()).collect();
+            assert_eq!(titles, systems, "{silent}: {finding:#?}");
+            let advice = finding.advice.join(" ");
+            for system in systems {
+                assert!(advice.contains(system), "{silent}: {advice}");
+            }
+            if !systems.contains(&"nginx") {
+                assert!(
+                    !advice.contains("nginx") && !advice.contains("ALB"),
+                    "{advice}"
+                );
+            }
+            let seconds = format!("~{} s", (silent / 1000.0).round());
+            assert!(
+                finding.snippets.iter().all(|s| s.code.contains(&seconds)),
+                "{seconds}: {finding:#?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_cut_at_the_google_cloud_lifetime_busy_or_not_advises_raising_it_not_heartbeats() {
+        let finding = top(CloseContext {
+            code: 1006,
+            opened: true,
+            open_for: Some(30_300.0),
+            silent_for: Some(400.0),
+            ..Default::default()
+        });
+        assert!(finding.title.contains("maximum lifetime"), "{finding:#?}");
+        assert!(
+            finding.advice[0].contains("Heartbeats do not help"),
+            "{finding:#?}"
+        );
+        assert_eq!(finding.snippets.len(), 1, "{finding:#?}");
+        assert!(finding.snippets[0].code.contains("--timeout=3600"));
+        // 30 s of silence alone is not an idle timeout anyone is known for.
+        assert_eq!(matching_timeout(30_200.0), None);
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The last close, explained: code, name, reason, wasClean, how long it was open, and
-//! the findings with their evidence and advice.
+//! the findings with their evidence, advice and the configuration to copy for the
+//! system a finding names.
 
 use leptos::prelude::*;
 use wsdoctor_core::close_code;
@@ -7,6 +8,7 @@ use wsdoctor_core::diagnosis::{Confidence, Finding, ServerSide};
 use wsdoctor_core::protocol::ClosedBy;
 
 use super::format::seconds;
+use super::snippet::SnippetView;
 use crate::session::{CloseExplanation, ConsoleView};
 
 /// The explanation of the most recent close.
@@ -90,6 +92,11 @@ fn FindingItem(
             <p><span class="badge">{confidence}</span> " " <span data-testid="finding-title">{finding.title}</span></p>
             <p class="muted">"Evidence: " {finding.evidence.join("; ")}</p>
             <ul>{finding.advice.into_iter().map(|a| view! { <li>{a}</li> }).collect_view()}</ul>
+            {finding
+                .snippets
+                .into_iter()
+                .map(|snippet| view! { <SnippetView snippet=snippet open=true test_id="finding-snippet" /> })
+                .collect_view()}
         </li>
     }
 }

@@ -11,7 +11,7 @@ pub fn SnippetView(
     snippet: Snippet,
     /// Whether it starts unfolded.
     open: bool,
-    /// Its test id (`idle-snippet`, `sleep-snippet`).
+    /// Its test id (`idle-snippet`, `sleep-snippet`, `finding-snippet`).
     test_id: &'static str,
 ) -> impl IntoView {
     view! {

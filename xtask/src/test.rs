@@ -16,7 +16,7 @@ pub fn run() -> Result<(), Error> {
     steps.require("trunk", tools::trunk)?;
     steps.require("wasm-opt", tools::wasm_opt)?;
     let programs = steps.require(
-        "chromium, chromedriver, nginx, openssl",
+        "chromium, chromedriver, nginx, openssl, caddy",
         tools::browser_and_proxy,
     )?;
     let servers = steps.require(
@@ -113,6 +113,7 @@ pub fn run() -> Result<(), Error> {
                         .env("CHROMIUM", &programs.chromium)
                         .env("WSDOCTOR_NGINX", &programs.nginx)
                         .env("WSDOCTOR_OPENSSL", &programs.openssl)
+                        .env("WSDOCTOR_CADDY", &programs.caddy)
                         .env("WSDOCTOR_NODE_MODULES", &servers.node_modules)
                         .env("WSDOCTOR_PYTHON", &servers.python)
                         .env("WSDOCTOR_AXE", &axe),

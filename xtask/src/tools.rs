@@ -222,21 +222,23 @@ pub fn npm_install(folder: &str, spec: &str) -> Result<(), Error> {
     )
 }
 
-/// Headless Chromium with its driver, nginx (the real proxy of the end-to-end tests) and
-/// the openssl CLI (their TLS certificates), from Debian; missing ones are installed in
-/// one apt-get run.
+/// Headless Chromium with its driver, nginx (the real proxy of the end-to-end tests),
+/// the openssl CLI (their TLS certificates) and Caddy (the other proxy docs/deploy.md
+/// configures), from Debian; missing ones are installed in one apt-get run.
 pub fn browser_and_proxy() -> Result<TestPrograms, Error> {
     let programs = TestPrograms {
         chromium: PathBuf::from("/usr/bin/chromium"),
         chromedriver: PathBuf::from("/usr/bin/chromedriver"),
         nginx: PathBuf::from("/usr/sbin/nginx"),
         openssl: PathBuf::from("/usr/bin/openssl"),
+        caddy: PathBuf::from("/usr/bin/caddy"),
     };
     let wanted = [
         (&programs.chromium, "chromium"),
         (&programs.chromedriver, "chromium-driver"),
         (&programs.nginx, "nginx"),
         (&programs.openssl, "openssl"),
+        (&programs.caddy, "caddy"),
     ];
     let missing: Vec<&str> = wanted
         .iter()
@@ -244,7 +246,7 @@ pub fn browser_and_proxy() -> Result<TestPrograms, Error> {
         .map(|(_, package)| *package)
         .collect();
     if missing.is_empty() {
-        eprintln!("chromium, chromedriver, nginx and openssl: present");
+        eprintln!("chromium, chromedriver, nginx, openssl and caddy: present");
         return Ok(programs);
     }
     apt_install(&missing)?;
@@ -261,6 +263,8 @@ pub struct TestPrograms {
     pub nginx: PathBuf,
     /// The openssl CLI.
     pub openssl: PathBuf,
+    /// Caddy.
+    pub caddy: PathBuf,
 }
 
 /// Installs Debian packages, as root; otherwise says which command to run.

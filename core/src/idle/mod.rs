@@ -30,7 +30,7 @@ mod verdict;
 
 pub use probe::{Directions, ProbeKind};
 pub use result::{CompanionOffer, CutBy, IdleResult, ProbeResult};
-pub use snippets::{Snippet, snippets};
+pub use snippets::{Snippet, every_snippet, snippets, snippets_for_known_timeout};
 pub use traffic::TrafficThatCounts;
 pub use verdict::{Verdict, verdict};
 

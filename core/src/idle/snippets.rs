@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::result::{CutBy, IdleResult};
-use crate::diagnosis::matching_timeout;
+use crate::diagnosis::{KnownTimeout, heartbeat_for, matching_timeout};
 
 /// One snippet.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -89,6 +89,30 @@ pub fn snippets(result: &IdleResult) -> Vec<Snippet> {
                 ..c.snippet
             }
         })
+        .collect()
+}
+
+/// The snippets of the systems whose default is `known` (for a close explained by it),
+/// with the cut measured after `measured_ms` and the heartbeat for it filled in.
+pub fn snippets_for_known_timeout(known: KnownTimeout, measured_ms: f64) -> Vec<Snippet> {
+    let t = (measured_ms / 1000.0).round() as u64;
+    let default = u64::from(known.seconds);
+    candidates(t, heartbeat_for(measured_ms))
+        .into_iter()
+        .filter(|c| c.defaults.contains(&default))
+        .map(|c| Snippet {
+            featured: true,
+            ..c.snippet
+        })
+        .collect()
+}
+
+/// Every snippet for a cut after `timeout_s` and a heartbeat of `heartbeat_ms`, none
+/// featured (for checking each against the program it configures).
+pub fn every_snippet(timeout_s: u64, heartbeat_ms: u64) -> Vec<Snippet> {
+    candidates(timeout_s, heartbeat_ms)
+        .into_iter()
+        .map(|c| c.snippet)
         .collect()
 }
 
@@ -180,9 +204,9 @@ fn candidates(t: u64, rec_ms: u64) -> Vec<Candidate> {
                 "# Measured: idle WebSockets cut after ~{t} s. Caddy's reverse_proxy sets no idle \
                  limit on upgraded connections by default:\n# look for a shorter limit in front \
                  of it, and send a heartbeat every {r} s.\nexample.com {{\n    reverse_proxy /ws \
-                 backend:8080 {{\n        # stream_timeout is a maximum lifetime (Caddy 2.7+), not an \
-                 idle timeout: leave it unset\n        stream_close_delay 5m   # keep WebSockets open \
-                 across config reloads\n    }}\n}}\n"
+                 backend:8080 {{\n        # Caddy 2.7+: stream_timeout is a maximum lifetime, not an \
+                 idle timeout: leave it unset.\n        # Caddy 2.7+: stream_close_delay 5m keeps \
+                 WebSockets open across config reloads.\n    }}\n}}\n"
             ),
         ),
         candidate(
@@ -195,6 +219,53 @@ fn candidates(t: u64, rec_ms: u64) -> Vec<Candidate> {
                  point's timeouts (readTimeout defaults to 60 s in Traefik v3, idleTimeout to \
                  180 s):\nentryPoints:\n  websecure:\n    address: \":443\"\n    transport:\n      \
                  respondingTimeouts:\n        readTimeout: {proxy}s\n        idleTimeout: {proxy}s\n"
+            ),
+        ),
+        candidate(
+            Side::Proxy,
+            &[55],
+            "Heroku",
+            "text",
+            format!(
+                "Measured: idle WebSockets cut after ~{t} s. Heroku's router closes a WebSocket \
+                 after 55 s without a byte in either direction, and that cannot be changed: send a \
+                 heartbeat every {r} s (any message, either direction, resets it).\n"
+            ),
+        ),
+        candidate(
+            Side::Proxy,
+            &[300],
+            "Azure Front Door",
+            "text",
+            format!(
+                "Measured: idle WebSockets cut after ~{t} s. Azure Front Door closes a WebSocket \
+                 with no data either way for 5 minutes, and none stays open longer than 4 hours; \
+                 neither can be changed: send a heartbeat every {r} s and reconnect when cut.\n"
+            ),
+        ),
+        candidate(
+            Side::Proxy,
+            &[600],
+            "AWS API Gateway",
+            "text",
+            format!(
+                "Measured: idle WebSockets cut after ~{t} s. API Gateway WebSocket APIs close a \
+                 connection idle for 10 minutes and any connection after 2 hours; neither can be \
+                 changed: send a heartbeat every {r} s (a message to one of your routes) and \
+                 reconnect when cut.\n"
+            ),
+        ),
+        candidate(
+            Side::Proxy,
+            &[30],
+            "Google Cloud load balancer",
+            "shell",
+            format!(
+                "# Measured: connections cut after ~{t} s. For WebSockets, the external Application \
+                 Load Balancer's\n# backend service timeout (30 s by default) is the longest a \
+                 connection may stay open,\n# busy or not: heartbeats do not help. Raise it:\n\
+                 gcloud compute backend-services update \"$BACKEND_SERVICE\" --global --timeout=3600\n\
+                 # On GKE: a BackendConfig with spec.timeoutSec: 3600 on the Service.\n"
             ),
         ),
         candidate(

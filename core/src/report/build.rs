@@ -118,7 +118,17 @@ pub fn build_report(inputs: ReportInputs<'_>) -> Report {
                     finding: mask_secrets_in_text(&f.title),
                     confidence: confidence_name(f.confidence).into(),
                     evidence: f.evidence.iter().map(|e| mask_secrets_in_text(e)).collect(),
-                    advice: f.advice.iter().map(|a| mask_secrets_in_text(a)).collect(),
+                    advice: f
+                        .advice
+                        .iter()
+                        .cloned()
+                        .chain(
+                            f.snippets
+                                .iter()
+                                .map(|s| format!("{}: {}", s.title, s.code)),
+                        )
+                        .map(|a| mask_secrets_in_text(&a))
+                        .collect(),
                 })
                 .collect()
         })

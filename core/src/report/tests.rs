@@ -80,6 +80,7 @@ fn sample(reason: &str) -> Report {
                 confidence: Confidence::High,
                 evidence: vec!["no close frame reached the server".into()],
                 advice: vec!["send a heartbeat".into()],
+                snippets: Vec::new(),
             }],
             server: Some(ServerSide {
                 by: ClosedBy::None,

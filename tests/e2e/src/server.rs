@@ -34,15 +34,26 @@ impl Server {
 
     fn launch(dist: &std::path::Path, addr: Option<SocketAddr>, flags: &[&str]) -> Server {
         let addr = addr.map_or_else(|| "127.0.0.1:0".to_string(), |a| a.to_string());
-        let bin = env_path("WSDOCTOR_SERVER_BIN");
-        let dir = ScratchDir::new("server");
-        let log = dir.path().join("server.log");
-        let mut command = Command::new(&bin);
+        let mut command = Server::command();
         command
             .args(["--addr", &addr, "--dist"])
             .arg(dist)
             .args(flags)
             .env("RUST_LOG", "info");
+        Server::start_command(command)
+    }
+
+    /// A command that runs the server binary built by `cargo xtask test`, with no
+    /// arguments yet.
+    pub fn command() -> Command {
+        Command::new(env_path("WSDOCTOR_SERVER_BIN"))
+    }
+
+    /// Starts `command` (from [`Server::command`], with its arguments and environment)
+    /// and waits until the server says where it listens.
+    pub fn start_command(command: Command) -> Server {
+        let dir = ScratchDir::new("server");
+        let log = dir.path().join("server.log");
         let mut process = GroupChild::spawn("wsdoctor-server", command, &log);
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
