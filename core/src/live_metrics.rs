@@ -3,8 +3,10 @@
 //! echoes), and how often the page reconnects.
 //!
 //! Latency is the time from a message the page sent to the next message it received on
-//! the same connection: a heartbeat's answer or an echo. Messages that arrive with no
-//! send outstanding (a server's own pushes, a flood) are not answers and cost nothing.
+//! the same connection: usually a heartbeat's answer or an echo, but a server's own push
+//! that arrives first is taken as the answer too (the page shows it as "send to next
+//! message", not as a round trip). Messages that arrive with no send outstanding (pushes,
+//! a flood) cost nothing.
 //! Everything here is bounded.
 
 use std::collections::{BTreeMap, VecDeque};

@@ -1,6 +1,6 @@
 //! The four numbers operators watch, live: open connections, disconnects per close code
-//! (bars, each labelled with its code and count), answer latency (p50/p95 and a
-//! sparkline) and reconnections in the last minute.
+//! (bars, each labelled with its code and count), the time from a send to the next
+//! message (p50/p95 and a sparkline) and reconnections in the last minute.
 
 use leptos::prelude::*;
 use wsdoctor_core::close_code;
@@ -35,7 +35,7 @@ pub fn LiveMetricsPanel() -> impl IntoView {
                     <dd data-testid="metric-active">{active}</dd>
                 </div>
                 <div>
-                    <dt>"Answer latency p50 / p95"</dt>
+                    <dt>"Send to next message, p50 / p95"</dt>
                     <dd>
                         <span data-testid="metric-p50">{p50}</span>
                         " / "
@@ -53,7 +53,7 @@ pub fn LiveMetricsPanel() -> impl IntoView {
                 </div>
             </dl>
             <p class="muted">
-                "Latency: from a message the page sent (a heartbeat, an echo) to the next one received; "
+                "From a message the page sent (a heartbeat, an echo) to the next message received on that connection, whatever it is: a server's own push that comes first counts too, so this is not a paired round trip. "
                 {move || format!("{} samples.", samples())}
             </p>
             <Sparkline />
@@ -88,7 +88,7 @@ fn Sparkline() -> impl IntoView {
         metrics.with(|m| {
             let max = m.latencies().fold(0.0, f64::max);
             format!(
-                "Latency of the last {} answers, highest {max:.0} ms",
+                "Send to next message, last {} samples, highest {max:.0} ms",
                 m.latencies().len()
             )
         })
