@@ -164,21 +164,6 @@ async fn a_connection_the_user_starts_gets_its_own_explanation() {
 }
 
 #[tokio::test]
-async fn chrome_devtools_commands_reach_the_browser() {
-    let server = Server::start();
-    let browser = Browser::start().await;
-    browser.goto(&server.page_url()).await;
-    let result = browser
-        .cdp(
-            "Runtime.evaluate",
-            serde_json::json!({ "expression": "6 * 7", "returnByValue": true }),
-        )
-        .await;
-    assert_eq!(result["result"]["value"], 42, "{result}");
-    browser.close().await;
-}
-
-#[tokio::test]
 async fn an_inline_style_the_pages_csp_blocks_is_caught_in_the_browsers_console() {
     let server = Server::start();
     let browser = Browser::start().await;
