@@ -17,7 +17,8 @@ struct MountedApp {
 impl MountedApp {
     fn new() -> MountedApp {
         let document = web_sys::window().unwrap().document().unwrap();
-        let container: web_sys::HtmlElement = document.create_element("div").unwrap().unchecked_into();
+        let container: web_sys::HtmlElement =
+            document.create_element("div").unwrap().unchecked_into();
         document.body().unwrap().append_child(&container).unwrap();
         let app = leptos::mount::mount_to(container.clone(), wsdoctor::components::App);
         MountedApp {
@@ -44,7 +45,10 @@ impl Drop for MountedApp {
 fn mounted_app_shows_title_tagline_and_version() {
     let app = MountedApp::new();
     assert_eq!(app.text_of("title").as_deref(), Some("wsdoctor"));
-    assert!(app.text_of("tagline").is_some_and(|t| t.contains("WebSocket")));
+    assert!(
+        app.text_of("tagline")
+            .is_some_and(|t| t.contains("WebSocket"))
+    );
     assert_eq!(
         app.text_of("version").as_deref(),
         Some(env!("CARGO_PKG_VERSION"))
@@ -54,7 +58,9 @@ fn mounted_app_shows_title_tagline_and_version() {
 #[wasm_bindgen_test]
 fn the_reconnect_preview_lists_eight_growing_waits() {
     let app = MountedApp::new();
-    let preview = app.text_of("reconnect-preview").expect("the preview is shown");
+    let preview = app
+        .text_of("reconnect-preview")
+        .expect("the preview is shown");
     let waits: Vec<&str> = preview
         .split(": ")
         .nth(1)

@@ -32,7 +32,8 @@ pub struct ReconnectPolicy {
     pub jitter: Jitter,
     /// The attempt count resets only after a connection stayed open this long (0: on open).
     pub stable_after_ms: u64,
-    /// Give up after this many failed attempts in a row (`None`: never).
+    /// Give up when this many reconnections in a row failed, after the first attempt
+    /// (`None`: never).
     pub max_attempts: Option<u32>,
     /// Give up on a connection still not open after this long.
     pub connect_timeout_ms: u64,

@@ -27,7 +27,8 @@ pub struct ConsoleSettings {
     pub initial_delay_ms: u64,
     /// The longest wait between retries.
     pub max_delay_ms: u64,
-    /// Give up after this many failed attempts in a row (`None`: never).
+    /// Give up when this many reconnections in a row failed, after the first attempt
+    /// (`None`: never).
     pub max_attempts: Option<u32>,
     /// Give up on a connection still not open after this long.
     pub connect_timeout_ms: u64,

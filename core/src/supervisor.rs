@@ -429,7 +429,8 @@ impl Supervisor {
         if let Some(max) = self.policy.max_attempts
             && self.failures >= max
         {
-            self.state = State::GaveUp(format!("gave up after {max} failed attempts in a row"));
+            self.state =
+                State::GaveUp(format!("gave up after {max} reconnections in a row failed"));
             return;
         }
         let delay = self.policy.delay_ms(self.failures, &mut self.random);
@@ -811,7 +812,9 @@ mod tests {
         }
         let out = s.handle(now, dropped(conn));
         assert!(reconnect_timer(&out).is_none());
-        assert!(matches!(s.state(), State::GaveUp(why) if why.contains("3 failed attempts")));
+        assert!(
+            matches!(s.state(), State::GaveUp(why) if why.contains("3 reconnections in a row failed"))
+        );
     }
 
     /// A server that accepts and drops every connection at once: what are the first

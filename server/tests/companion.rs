@@ -456,7 +456,11 @@ async fn a_flood_of_garbage_control_frames_stops_neither_that_client_nor_the_oth
     }
     flooder.flush().await.unwrap();
     send(&mut flooder, json!({"type": "echo", "seq": 99, "t": 0})).await;
-    assert_eq!(next_json(&mut flooder).await["seq"], 99, "the flooder kept its session");
+    assert_eq!(
+        next_json(&mut flooder).await["seq"],
+        99,
+        "the flooder kept its session"
+    );
     send(&mut bystander, json!({"type": "echo", "seq": 8, "t": 0})).await;
     assert_eq!(next_json(&mut bystander).await["seq"], 8);
     let other = http_get(server.addr(), "/healthz").await;

@@ -43,7 +43,7 @@ pub fn ConnectForm(
                 seconds(s.initial_delay_ms),
                 seconds(s.max_delay_ms),
                 s.max_attempts
-                    .map_or_else(String::new, |n| format!("at most {n} failures in a row; ")),
+                    .map_or_else(String::new, |n| format!("at most {n} reconnections in a row; ")),
             )
         })
     };

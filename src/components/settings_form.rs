@@ -132,7 +132,7 @@ pub fn SettingsForm() -> impl IntoView {
                         />
                         <NumberField
                             id="setting-max-attempts"
-                            label="Give up after (failures in a row)"
+                            label="Give up after (reconnections failed in a row)"
                             hint="empty: never give up"
                             value=fields.attempts
                         />

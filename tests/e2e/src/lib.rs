@@ -24,6 +24,7 @@ pub mod one_way_relay;
 pub mod process;
 pub mod report_file;
 pub mod server;
+pub mod stalling_relay;
 pub mod support_page;
 pub mod third_party;
 
