@@ -23,6 +23,12 @@ impl fmt::Display for ConnId {
     }
 }
 
+/// How many log entries the console keeps; older ones are counted, not kept.
+pub const CONSOLE_LOG_CAPACITY: usize = 1000;
+/// How many of the newest entries the console's live view draws; pausing shows every
+/// kept one.
+pub const LIVE_ROWS: usize = 200;
+
 /// How many characters of a text message, or bytes of a binary one, a preview shows.
 pub const PREVIEW_CHARS: usize = 120;
 /// How many bytes of a binary message the hex preview shows.

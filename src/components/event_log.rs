@@ -3,11 +3,10 @@
 use leptos::prelude::*;
 use wsdoctor_core::event_log::LogEntry;
 
+use wsdoctor_core::event_log::LIVE_ROWS;
+
 use super::switch::Switch;
 use crate::session::{Console, ConsoleView};
-
-/// How many of the newest entries the live view draws; pausing shows every kept one.
-pub const LIVE_ROWS: usize = 200;
 
 /// The console's log of events.
 #[component]

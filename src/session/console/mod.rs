@@ -42,8 +42,6 @@ mod view;
 
 pub use view::ConsoleView;
 
-/// How many log entries the console keeps; older ones are counted, not kept.
-pub const LOG_CAPACITY: usize = 1000;
 /// How often, at most, the page redraws the log and the live metrics.
 const PUBLISH_MS: u64 = 100;
 /// How often, at most, the console saves its state for a reload.
@@ -91,7 +89,9 @@ impl Console {
     pub fn new() -> Console {
         let settings = ConsoleSettings::default();
         let console = Console {
-            log: RwSignal::new(EventLog::new(LOG_CAPACITY)),
+            log: RwSignal::new(EventLog::new(
+                wsdoctor_core::event_log::CONSOLE_LOG_CAPACITY,
+            )),
             status: RwSignal::new(ConnectionStatus::Idle),
             last_close: RwSignal::new(None),
             history: RwSignal::new(Vec::new()),

@@ -7,16 +7,13 @@ use std::time::{Duration, Instant};
 use futures_util::SinkExt;
 use tokio_tungstenite::tungstenite::Message;
 
+use wsdoctor_core::event_log::{CONSOLE_LOG_CAPACITY as LOG_CAPACITY, LIVE_ROWS};
 use wsdoctor_e2e::browser::Browser;
 use wsdoctor_e2e::console_page::ConsolePage;
 use wsdoctor_e2e::flood::FloodServer;
 use wsdoctor_e2e::server::Server;
 
 const FLOOD: usize = 100_000;
-/// The console's log capacity (`LOG_CAPACITY` in the app).
-const LOG_CAPACITY: usize = 1000;
-/// How many rows the live log draws (`LIVE_ROWS` in the app).
-const LIVE_ROWS: usize = 200;
 
 #[tokio::test]
 async fn under_a_flood_of_100000_messages_the_count_is_exact_and_the_log_bounded() {
