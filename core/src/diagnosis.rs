@@ -168,8 +168,8 @@ fn nearest_known(elapsed: Millis, lifetime: bool) -> Option<KnownTimeout> {
         .min_by(|a, b| distance(a).total_cmp(&distance(b)))
 }
 
-/// The advice line that points at the snippets of the matched system, by name.
-fn configuration_below(snippets: &[Snippet]) -> String {
+/// The advice line that names the systems whose snippets come with a finding.
+fn configuration_for(snippets: &[Snippet]) -> String {
     let names: Vec<&str> = snippets.iter().map(|s| s.title.as_str()).collect();
     format!(
         "What to change in {}: the configuration with these numbers filled in.",
@@ -401,7 +401,7 @@ fn abnormal(context: &CloseContext, findings: &mut Vec<Finding>) {
             evidence,
             advice: vec![
                 format!("Send a heartbeat every {} s (server pings are best: browsers answer them by themselves).", heartbeat / 1000),
-                configuration_below(&snippets),
+                configuration_for(&snippets),
             ],
             snippets,
         });
@@ -423,7 +423,7 @@ fn abnormal(context: &CloseContext, findings: &mut Vec<Finding>) {
             ],
             advice: vec![
                 "Heartbeats do not help against a lifetime limit: raise it, or reconnect (with backoff and jitter) when it is reached.".into(),
-                configuration_below(&snippets),
+                configuration_for(&snippets),
             ],
             snippets,
         });
