@@ -27,6 +27,7 @@ pub mod report;
 pub mod saved;
 pub mod settings;
 pub mod sleep;
+pub mod stats;
 pub mod supervisor;
 pub mod target;
 pub mod text;

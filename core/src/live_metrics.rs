@@ -107,8 +107,7 @@ impl LiveMetrics {
         }
         let mut sorted: Vec<f64> = self.latencies.iter().copied().collect();
         sorted.sort_by(f64::total_cmp);
-        let rank = ((p.clamp(0.0, 100.0) / 100.0) * sorted.len() as f64).ceil() as usize;
-        Some(sorted[rank.clamp(1, sorted.len()) - 1])
+        Some(crate::stats::nearest_rank(&sorted, p / 100.0))
     }
 
     /// Automatic reconnections in the last minute before `now`.

@@ -371,13 +371,9 @@ impl RttSummary {
         }
         let mut sorted = samples.to_vec();
         sorted.sort_by(f64::total_cmp);
-        let rank = |p: f64| {
-            let index = ((p * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len()) - 1;
-            sorted[index]
-        };
         RttSummary {
-            p50: Some(rank(0.50)),
-            p95: Some(rank(0.95)),
+            p50: Some(crate::stats::nearest_rank(&sorted, 0.50)),
+            p95: Some(crate::stats::nearest_rank(&sorted, 0.95)),
             max: sorted.last().copied(),
         }
     }

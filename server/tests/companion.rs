@@ -421,17 +421,6 @@ async fn more_than_20_bad_messages_a_minute_close_with_1008_and_others_stay_serv
     assert_eq!(recv(&mut bystander).await["seq"], 1);
 }
 
-/// The next text message on `ws` as JSON, skipping the pongs a ping flood earned.
-async fn next_json(ws: &mut Client) -> serde_json::Value {
-    loop {
-        match next(ws).await {
-            Some(Ok(Message::Text(text))) => return serde_json::from_str(&text).unwrap(),
-            Some(Ok(_)) => continue,
-            other => panic!("the connection broke: {other:?}"),
-        }
-    }
-}
-
 // Outcomes only: memory per connection is measured by `cargo xtask bench`.
 #[tokio::test]
 async fn a_flood_of_garbage_control_frames_stops_neither_that_client_nor_the_others() {
@@ -451,18 +440,18 @@ async fn a_flood_of_garbage_control_frames_stops_neither_that_client_nor_the_oth
         if i == 10_000 {
             // Halfway through, another client is served as usual.
             send(&mut bystander, json!({"type": "echo", "seq": 7, "t": 0})).await;
-            assert_eq!(next_json(&mut bystander).await["seq"], 7);
+            assert_eq!(recv(&mut bystander).await["seq"], 7);
         }
     }
     flooder.flush().await.unwrap();
     send(&mut flooder, json!({"type": "echo", "seq": 99, "t": 0})).await;
     assert_eq!(
-        next_json(&mut flooder).await["seq"],
+        recv(&mut flooder).await["seq"],
         99,
         "the flooder kept its session"
     );
     send(&mut bystander, json!({"type": "echo", "seq": 8, "t": 0})).await;
-    assert_eq!(next_json(&mut bystander).await["seq"], 8);
+    assert_eq!(recv(&mut bystander).await["seq"], 8);
     let other = http_get(server.addr(), "/healthz").await;
     assert!(other.ends_with("ok\n"));
 }

@@ -17,6 +17,7 @@ use crate::cmd;
 use crate::paths;
 use crate::steps::Error;
 use crate::tools::NODE_WS_VERSION;
+use wsdoctor_core::stats::median;
 
 /// Idle connection counts measured, in order. The last is what fits under this
 /// machine's open-file limit (20,000 per process, and the server needs a few more).
@@ -335,20 +336,6 @@ fn echo(bench: &Path, server: &Running) -> Result<Echo, Error> {
     })
 }
 
-/// The median of `values` (the mean of the middle two for an even count).
-pub fn median(mut values: Vec<f64>) -> f64 {
-    if values.is_empty() {
-        return 0.0;
-    }
-    values.sort_by(f64::total_cmp);
-    let mid = values.len() / 2;
-    if values.len() % 2 == 1 {
-        values[mid]
-    } else {
-        (values[mid - 1] + values[mid]) / 2.0
-    }
-}
-
 /// The median of one figure over runs.
 fn median_of(runs: &[Echo], figure: impl Fn(&Echo) -> f64) -> f64 {
     median(runs.iter().map(figure).collect())
@@ -448,16 +435,4 @@ costs per message, whichever side was the bottleneck.\n",
         echo_row(&format!("Node `ws` {NODE_WS_VERSION} (echo)"), theirs),
         p99 / node_p99.max(1.0),
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_median_is_the_middle_value_or_the_mean_of_the_middle_two() {
-        assert_eq!(median(vec![5.0, 1.0, 3.0]), 3.0);
-        assert_eq!(median(vec![4.0, 1.0, 3.0, 2.0]), 2.5);
-        assert_eq!(median(Vec::new()), 0.0);
-    }
 }

@@ -61,9 +61,8 @@ impl Browser {
     }
 
     async fn launch(extra_flags: &[&str], exclude_switches: &[&str]) -> Browser {
-        let chromedriver =
-            std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
-        let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+        let chromedriver = crate::process::program("CHROMEDRIVER", "/usr/bin/chromedriver");
+        let chromium = crate::process::program("CHROMIUM", "/usr/bin/chromium");
         let mut last_log = String::new();
         for _attempt in 0..5 {
             let dir = ScratchDir::new("browser");
@@ -93,7 +92,7 @@ impl Browser {
             let capabilities = json!({
                 "browserName": "chrome",
                 "goog:chromeOptions": {
-                    "binary": chromium,
+                    "binary": chromium.display().to_string(),
                     "args": args,
                     "excludeSwitches": exclude_switches,
                 },

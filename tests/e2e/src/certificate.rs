@@ -86,11 +86,11 @@ impl Certificate {
 /// Runs `openssl args` (the binary named by `WSDOCTOR_OPENSSL`, else Debian's) and
 /// returns its standard output.
 fn openssl(args: &[&str]) -> String {
-    let binary = std::env::var("WSDOCTOR_OPENSSL").unwrap_or_else(|_| "/usr/bin/openssl".into());
+    let binary = crate::process::program("WSDOCTOR_OPENSSL", "/usr/bin/openssl");
     let output = Command::new(&binary)
         .args(args)
         .output()
-        .unwrap_or_else(|err| panic!("cannot run {binary}: {err}"));
+        .unwrap_or_else(|err| panic!("cannot run {}: {err}", binary.display()));
     assert!(
         output.status.success(),
         "openssl {} failed: {}",

@@ -363,16 +363,7 @@ impl<'a> ConsolePage<'a> {
     /// Opens the settings panel, fills in `fields` (test id, value) and presses Apply;
     /// returns what the page answered ("Applied." or why not).
     pub async fn apply_settings(&self, fields: &[(&str, &str)]) -> String {
-        let panel = self.element("settings").await;
-        if panel.attr("open").await.ok().flatten().is_none() {
-            self.client
-                .find(Locator::Css("[data-testid='settings'] summary"))
-                .await
-                .expect("the settings summary")
-                .click()
-                .await
-                .expect("open the settings");
-        }
+        self.unfold("settings").await;
         for (test_id, value) in fields {
             let input = self.element(test_id).await;
             input.clear().await.expect("clear a setting");
@@ -383,6 +374,20 @@ impl<'a> ConsolePage<'a> {
         }
         self.click("apply-settings").await;
         self.wait_for_text("settings-outcome").await
+    }
+
+    /// Unfolds the `<details>` element `test_id` (settings, the reference), if folded.
+    pub async fn unfold(&self, test_id: &str) {
+        let details = self.element(test_id).await;
+        if details.attr("open").await.ok().flatten().is_none() {
+            self.client
+                .find(Locator::Css(&format!("[data-testid='{test_id}'] summary")))
+                .await
+                .unwrap_or_else(|_| panic!("the summary of {test_id}"))
+                .click()
+                .await
+                .unwrap_or_else(|_| panic!("unfold {test_id}"));
+        }
     }
 
     /// Turns "send as binary (hex)" on or off.

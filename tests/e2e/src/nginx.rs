@@ -43,7 +43,7 @@ pub struct Nginx {
 impl Nginx {
     /// Starts nginx in front of `upstream`. A port taken between probe and bind is retried.
     pub fn start(upstream: SocketAddr, options: &NginxOptions) -> Nginx {
-        let binary = std::env::var("WSDOCTOR_NGINX").unwrap_or_else(|_| "/usr/sbin/nginx".into());
+        let binary = crate::process::program("WSDOCTOR_NGINX", "/usr/sbin/nginx");
         let mut last_log = String::new();
         for _attempt in 0..5 {
             let dir = ScratchDir::new("nginx");

@@ -128,6 +128,21 @@ pub fn wait_for_port(addr: SocketAddr, child: &mut GroupChild, within: Duration)
     false
 }
 
+/// A program the tests run: the path in the environment variable `variable` (`cargo
+/// xtask test` sets it), else where Debian installs it.
+pub fn program(variable: &str, debian_path: &str) -> PathBuf {
+    std::env::var_os(variable).map_or_else(|| PathBuf::from(debian_path), PathBuf::from)
+}
+
+/// A path only `cargo xtask test` knows (the built server and page, the tools folder),
+/// from its environment variable.
+pub fn env_path(name: &str) -> PathBuf {
+    match std::env::var_os(name) {
+        Some(path) => PathBuf::from(path),
+        None => panic!("{name} is not set: run the end-to-end tests with `cargo xtask test`"),
+    }
+}
+
 /// The text of a log file, for failure messages.
 pub fn read_log(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_default()

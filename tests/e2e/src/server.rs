@@ -1,11 +1,10 @@
 //! wsdoctor-server as a real process on a free loopback port.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::process::{GroupChild, ScratchDir, read_log};
+use crate::process::{GroupChild, ScratchDir, env_path, read_log};
 
 /// A running wsdoctor-server.
 pub struct Server {
@@ -92,11 +91,4 @@ fn listening_addr(log: &str) -> Option<SocketAddr> {
     let start = log.find("listening on http://")? + "listening on http://".len();
     let rest = &log[start..];
     rest[..rest.find('/')?].parse().ok()
-}
-
-fn env_path(name: &str) -> PathBuf {
-    match std::env::var_os(name) {
-        Some(path) => PathBuf::from(path),
-        None => panic!("{name} is not set: run the end-to-end tests with `cargo xtask test`"),
-    }
 }

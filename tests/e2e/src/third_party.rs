@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::process::{GroupChild, ScratchDir, read_log};
+use crate::process::{GroupChild, ScratchDir, env_path, read_log};
 
 /// A running third-party echo server.
 pub struct ThirdPartyServer {
@@ -95,11 +95,4 @@ impl ThirdPartyServer {
 
 fn fixture(name: &str) -> PathBuf {
     crate::package_dir().join("fixtures").join(name)
-}
-
-fn env_path(name: &str) -> PathBuf {
-    match std::env::var_os(name) {
-        Some(path) => PathBuf::from(path),
-        None => panic!("{name} is not set: run the end-to-end tests with `cargo xtask test`"),
-    }
 }

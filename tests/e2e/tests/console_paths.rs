@@ -45,16 +45,9 @@ async fn catalogue_codes(browser: &Browser, query: &str) -> Vec<String> {
 async fn the_reference_explains_any_code_typed_and_finds_entries_by_word() {
     let server = Server::start();
     let browser = Browser::start().await;
-    let _page = ConsolePage::open(&browser, &server.page_url()).await;
+    let page = ConsolePage::open(&browser, &server.page_url()).await;
     let support = SupportPage::new(browser.client());
-    browser
-        .client()
-        .find(Locator::Css("[data-testid='catalogue'] summary"))
-        .await
-        .expect("the reference")
-        .click()
-        .await
-        .expect("open the reference");
+    page.unfold("catalogue").await;
     // Codes no system names get their range's explanation, not an empty list.
     for code in ["4321", "3001", "2000"] {
         assert_eq!(catalogue_codes(&browser, code).await, [code], "{code}");

@@ -6,7 +6,6 @@
 //! snippets are accepted too. No browser: these are about the programs.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
@@ -14,7 +13,9 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_tungstenite::tungstenite::Message;
 use wsdoctor_e2e::certificate::Certificate;
-use wsdoctor_e2e::process::{GroupChild, ScratchDir, free_port, read_log, wait_for_port};
+use wsdoctor_e2e::process::{
+    GroupChild, ScratchDir, env_path, free_port, program, read_log, wait_for_port,
+};
 use wsdoctor_e2e::server::Server;
 
 const DEPLOY_MD: &str = include_str!("../../../docs/deploy.md");
@@ -51,12 +52,8 @@ fn block_with(language: &str, marker: &str) -> String {
     found.into_iter().next().unwrap_or_default()
 }
 
-fn program(variable: &str, default: &str) -> PathBuf {
-    PathBuf::from(std::env::var(variable).unwrap_or_else(|_| default.into()))
-}
-
 fn dist() -> String {
-    std::env::var("WSDOCTOR_DIST").expect("WSDOCTOR_DIST: run with `cargo xtask test`")
+    env_path("WSDOCTOR_DIST").display().to_string()
 }
 
 /// Runs a program to completion; its exit status and everything it printed.

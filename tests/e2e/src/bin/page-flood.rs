@@ -92,7 +92,7 @@ async fn main() {
 }
 
 fn print(name: &str, count: usize, runs: &[Run]) {
-    let median = wsdoctor_e2e::median;
+    let median = wsdoctor_core::stats::median;
     println!("{name}.flood={count}");
     println!(
         "{name}.messages={}",

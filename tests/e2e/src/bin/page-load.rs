@@ -117,7 +117,7 @@ async fn time_to_interactive(browser: &Browser, url: &str) -> f64 {
 
 fn print(link: &str, name: &str, mut samples: Vec<f64>) {
     samples.sort_by(f64::total_cmp);
-    let median = wsdoctor_e2e::median(samples.clone());
+    let median = wsdoctor_core::stats::median(samples.clone());
     let listed: Vec<String> = samples.iter().map(|s| format!("{s:.0}")).collect();
     println!("{link}.{name}.samples_ms={}", listed.join(","));
     println!("{link}.{name}.median_ms={median:.0}");
