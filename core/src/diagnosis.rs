@@ -125,9 +125,72 @@ pub const LARGE_MESSAGE_BYTES: usize = 64 * 1024;
 /// "Shortly before": the close came within this long of the large send.
 pub const LARGE_SEND_WINDOW_MS: Millis = 5_000.0;
 
+/// What a finding says, as a stable name for automation (the page's `data-kind`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FindingKind {
+    /// 1001: the server went away, or the page was leaving.
+    GoingAway,
+    /// 1009: a message was larger than the other side accepts.
+    MessageTooBig,
+    /// 1008: refused for authorisation or policy.
+    PolicyRefusal,
+    /// 1011: the server's internal error.
+    ServerError,
+    /// 1012: the server is restarting.
+    Restarting,
+    /// 1013: overloaded, come back later.
+    TryAgainLater,
+    /// A code some systems use to refuse a client.
+    ApplicationRefusal,
+    /// What the code means in general.
+    CodeMeaning,
+    /// 1006 before the connection opened.
+    FailedBeforeOpen,
+    /// 1006 shortly after a large message was sent.
+    CutAfterLargeMessage,
+    /// 1006 after the browser went offline.
+    WentOffline,
+    /// 1006 after the device slept (a clock jump).
+    DeviceSlept,
+    /// 1006 with the page hidden while connected.
+    HiddenWhileOpen,
+    /// 1006 after silence as long as a known idle timeout.
+    IdleCut,
+    /// 1006 after a known maximum lifetime.
+    LifetimeCut,
+    /// 1006 and the server saw no close frame either.
+    CutInBetween,
+}
+
+impl FindingKind {
+    /// Its name in snake case (`idle_cut`, `failed_before_open`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            FindingKind::GoingAway => "going_away",
+            FindingKind::MessageTooBig => "message_too_big",
+            FindingKind::PolicyRefusal => "policy_refusal",
+            FindingKind::ServerError => "server_error",
+            FindingKind::Restarting => "restarting",
+            FindingKind::TryAgainLater => "try_again_later",
+            FindingKind::ApplicationRefusal => "application_refusal",
+            FindingKind::CodeMeaning => "code_meaning",
+            FindingKind::FailedBeforeOpen => "failed_before_open",
+            FindingKind::CutAfterLargeMessage => "cut_after_large_message",
+            FindingKind::WentOffline => "went_offline",
+            FindingKind::DeviceSlept => "device_slept",
+            FindingKind::HiddenWhileOpen => "hidden_while_open",
+            FindingKind::IdleCut => "idle_cut",
+            FindingKind::LifetimeCut => "lifetime_cut",
+            FindingKind::CutInBetween => "cut_in_between",
+        }
+    }
+}
+
 /// One explanation of a close.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Finding {
+    /// What it says, as a name.
+    pub kind: FindingKind,
     /// The explanation, in one sentence.
     pub title: String,
     /// How sure it is.
@@ -191,6 +254,7 @@ pub fn diagnose(context: &CloseContext) -> Vec<Finding> {
     }
     match code {
         1001 => findings.push(Finding {
+            kind: FindingKind::GoingAway,
             title: "The server went away (restart or deploy), or the page was leaving.".into(),
             confidence: Confidence::Medium,
             evidence: vec![format!("code 1001, reason \"{}\"", context.reason)],
@@ -203,6 +267,7 @@ pub fn diagnose(context: &CloseContext) -> Vec<Finding> {
                 evidence.push(format!("the largest message sent was {bytes} bytes"));
             }
             findings.push(Finding {
+            kind: FindingKind::MessageTooBig,
                 title: "A message was larger than the other side accepts.".into(),
                 confidence: Confidence::High,
                 evidence,
@@ -214,6 +279,7 @@ pub fn diagnose(context: &CloseContext) -> Vec<Finding> {
             });
         }
         1008 => findings.push(Finding {
+            kind: FindingKind::PolicyRefusal,
             title: "The server refused the connection: authorisation or policy.".into(),
             confidence: Confidence::High,
             evidence: vec![format!("code {code}, reason \"{}\"", context.reason)],
@@ -224,6 +290,7 @@ pub fn diagnose(context: &CloseContext) -> Vec<Finding> {
             snippets: Vec::new(),
         }),
         1011 => findings.push(Finding {
+            kind: FindingKind::ServerError,
             title: "The server hit an internal error.".into(),
             confidence: Confidence::High,
             evidence: vec![format!("code 1011, reason \"{}\"", context.reason)],
@@ -231,6 +298,7 @@ pub fn diagnose(context: &CloseContext) -> Vec<Finding> {
             snippets: Vec::new(),
         }),
         1012 | 1013 => findings.push(Finding {
+            kind: if code == 1012 { FindingKind::Restarting } else { FindingKind::TryAgainLater },
             title: if code == 1012 {
                 "The server is restarting.".into()
             } else {
@@ -252,6 +320,7 @@ pub fn diagnose(context: &CloseContext) -> Vec<Finding> {
         .collect();
     if !refusals.is_empty() {
         findings.push(Finding {
+            kind: FindingKind::ApplicationRefusal,
             title: format!(
                 "Code {code} is the application's own; some systems use it to refuse a client (authorisation or policy): {}.",
                 refusals.join(", ")
@@ -280,6 +349,7 @@ pub fn diagnose(context: &CloseContext) -> Vec<Finding> {
         ));
     }
     findings.push(Finding {
+        kind: FindingKind::CodeMeaning,
         title: format!("{code} {}: {}", info.name, info.meaning),
         confidence: Confidence::Low,
         evidence: vec![format!(
@@ -313,6 +383,7 @@ fn abnormal(context: &CloseContext, findings: &mut Vec<Finding>) {
             advice.insert(0, crate::target::TargetError::MixedContent.to_string());
         }
         findings.push(Finding {
+            kind: FindingKind::FailedBeforeOpen,
             title: "The connection failed before it opened: the browser does not say why.".into(),
             confidence: Confidence::High,
             evidence: vec!["code 1006 and the connection never opened".into()],
@@ -326,6 +397,7 @@ fn abnormal(context: &CloseContext, findings: &mut Vec<Finding>) {
         .filter(|s| s.bytes >= LARGE_MESSAGE_BYTES && s.before_close <= LARGE_SEND_WINDOW_MS)
     {
         findings.push(Finding {
+            kind: FindingKind::CutAfterLargeMessage,
             title: format!(
                 "The connection dropped {:.1} s after the page sent a {} KiB message: a size limit in the server or a proxy likely cut it.",
                 seconds(sent.before_close),
@@ -346,6 +418,7 @@ fn abnormal(context: &CloseContext, findings: &mut Vec<Finding>) {
     }
     if context.went_offline {
         findings.push(Finding {
+            kind: FindingKind::WentOffline,
             title: "The network went away while the connection was open.".into(),
             confidence: Confidence::High,
             evidence: vec!["the browser reported offline".into(), "code 1006 (no close frame)".into()],
@@ -355,6 +428,7 @@ fn abnormal(context: &CloseContext, findings: &mut Vec<Finding>) {
     }
     if let Some(jump) = context.clock_jump {
         findings.push(Finding {
+            kind: FindingKind::DeviceSlept,
             title: format!("The device slept for about {:.0} s; the connection did not survive it.", seconds(jump)),
             confidence: Confidence::High,
             evidence: vec![format!("the wall clock jumped {:.0} s ahead of the page's clock", seconds(jump))],
@@ -364,6 +438,7 @@ fn abnormal(context: &CloseContext, findings: &mut Vec<Finding>) {
     }
     if context.hidden_while_open && context.clock_jump.is_none() {
         findings.push(Finding {
+            kind: FindingKind::HiddenWhileOpen,
             title: "The page was hidden while connected: mobile browsers drop background sockets, and hidden tabs delay heartbeats.".into(),
             confidence: Confidence::Medium,
             evidence: vec!["the page was hidden while the connection was open".into()],
@@ -389,6 +464,7 @@ fn abnormal(context: &CloseContext, findings: &mut Vec<Finding>) {
         }
         let snippets = snippets_for_known_timeout(known, silent);
         findings.push(Finding {
+            kind: FindingKind::IdleCut,
             title: format!(
                 "An intermediary cut the idle connection after about {} s (the default of {}).",
                 known.seconds, known.who
@@ -412,6 +488,7 @@ fn abnormal(context: &CloseContext, findings: &mut Vec<Finding>) {
     {
         let snippets = snippets_for_known_timeout(known, open);
         findings.push(Finding {
+            kind: FindingKind::LifetimeCut,
             title: format!(
                 "An intermediary ended the connection after about {} s open, busy or not: a maximum lifetime (the default of {}).",
                 known.seconds, known.who
@@ -431,6 +508,7 @@ fn abnormal(context: &CloseContext, findings: &mut Vec<Finding>) {
     }
     if server_saw_no_close {
         findings.push(Finding {
+            kind: FindingKind::CutInBetween,
             title: "Something between the browser and the server cut the connection: neither side sent a close frame.".into(),
             confidence: Confidence::Medium,
             evidence: vec!["code 1006 in the browser".into(), "the server saw no close frame".into()],
@@ -453,13 +531,14 @@ mod tests {
 
     #[test]
     fn table_of_situations_and_their_top_finding() {
-        let cases: Vec<(&str, CloseContext, &str, Confidence)> = vec![
+        let cases: Vec<(&str, CloseContext, FindingKind, &str, Confidence)> = vec![
             (
                 "failed before open",
                 CloseContext {
                     code: 1006,
                     ..Default::default()
                 },
+                FindingKind::FailedBeforeOpen,
                 "failed before it opened",
                 Confidence::High,
             ),
@@ -476,6 +555,7 @@ mod tests {
                     }),
                     ..Default::default()
                 },
+                FindingKind::IdleCut,
                 "after about 60 s (the default of nginx proxy_read_timeout and AWS ALB)",
                 Confidence::High,
             ),
@@ -487,6 +567,7 @@ mod tests {
                     silent_for: Some(100_400.0),
                     ..Default::default()
                 },
+                FindingKind::IdleCut,
                 "about 100 s (the default of Cloudflare)",
                 Confidence::High,
             ),
@@ -498,6 +579,7 @@ mod tests {
                     silent_for: Some(55_050.0),
                     ..Default::default()
                 },
+                FindingKind::IdleCut,
                 "about 55 s",
                 Confidence::High,
             ),
@@ -509,6 +591,7 @@ mod tests {
                     silent_for: Some(600_500.0),
                     ..Default::default()
                 },
+                FindingKind::IdleCut,
                 "AWS API Gateway",
                 Confidence::High,
             ),
@@ -521,6 +604,7 @@ mod tests {
                     silent_for: Some(3_000.0),
                     ..Default::default()
                 },
+                FindingKind::WentOffline,
                 "network went away",
                 Confidence::High,
             ),
@@ -532,6 +616,7 @@ mod tests {
                     clock_jump: Some(420_000.0),
                     ..Default::default()
                 },
+                FindingKind::DeviceSlept,
                 "slept for about 420 s",
                 Confidence::High,
             ),
@@ -543,6 +628,7 @@ mod tests {
                     reason: "the server is stopping".into(),
                     ..Default::default()
                 },
+                FindingKind::GoingAway,
                 "went away",
                 Confidence::Medium,
             ),
@@ -554,6 +640,7 @@ mod tests {
                     largest_sent_bytes: Some(2_000_000),
                     ..Default::default()
                 },
+                FindingKind::MessageTooBig,
                 "larger than the other side accepts",
                 Confidence::High,
             ),
@@ -565,6 +652,7 @@ mod tests {
                     reason: "token expired".into(),
                     ..Default::default()
                 },
+                FindingKind::PolicyRefusal,
                 "authorisation or policy",
                 Confidence::High,
             ),
@@ -575,6 +663,7 @@ mod tests {
                     opened: true,
                     ..Default::default()
                 },
+                FindingKind::ApplicationRefusal,
                 "application's own; some systems use it to refuse a client",
                 Confidence::Medium,
             ),
@@ -585,6 +674,7 @@ mod tests {
                     opened: true,
                     ..Default::default()
                 },
+                FindingKind::ServerError,
                 "internal error",
                 Confidence::High,
             ),
@@ -595,6 +685,7 @@ mod tests {
                     opened: true,
                     ..Default::default()
                 },
+                FindingKind::Restarting,
                 "restarting",
                 Confidence::High,
             ),
@@ -605,6 +696,7 @@ mod tests {
                     opened: true,
                     ..Default::default()
                 },
+                FindingKind::TryAgainLater,
                 "overloaded",
                 Confidence::High,
             ),
@@ -620,6 +712,7 @@ mod tests {
                     }),
                     ..Default::default()
                 },
+                FindingKind::CutInBetween,
                 "neither side sent a close frame",
                 Confidence::Medium,
             ),
@@ -630,12 +723,14 @@ mod tests {
                     opened: true,
                     ..Default::default()
                 },
+                FindingKind::CodeMeaning,
                 "4321 Private",
                 Confidence::Low,
             ),
         ];
-        for (name, context, wanted, confidence) in cases {
+        for (name, context, kind, wanted, confidence) in cases {
             let finding = top(context);
+            assert_eq!(finding.kind, kind, "{name}: {}", finding.title);
             assert!(finding.title.contains(wanted), "{name}: {}", finding.title);
             assert_eq!(finding.confidence, confidence, "{name}");
             assert!(

@@ -271,6 +271,10 @@ pub struct HandshakeView {
     pub proxy_headers: Vec<Header>,
 }
 
+/// The close reason wsdoctor-server sends to every connection when it stops (with 1001
+/// from the companion, 1012 from the echo path).
+pub const SHUTDOWN_REASON: &str = "the server is stopping";
+
 /// The query that turns a plain `GET` of the companion's path into the HTTP side of the
 /// "blocked or down" check: the server answers `HttpSeen` as JSON (and 426, as before, to
 /// a plain `GET` without it). Same path as the WebSocket, so the request takes the same

@@ -20,8 +20,8 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::frame::Frame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
 use wsdoctor_core::protocol::{
-    ClientMessage, CloseView, ClosedBy, HandshakeView, Limits, MisbehaveKind, ServerMessage,
-    parse_client_message, to_json,
+    ClientMessage, CloseView, ClosedBy, HandshakeView, Limits, MisbehaveKind, SHUTDOWN_REASON,
+    ServerMessage, parse_client_message, to_json,
 };
 
 use crate::clock::epoch_ms;
@@ -162,7 +162,7 @@ pub async fn run(
             () = at(pong_deadline) => me.pong_overdue(),
             () = at(client_idle_deadline) => me.client_idle(),
             code = closing::stop_requested(&mut shutdown) => {
-                Step::Close { code, reason: "the server is stopping".into() }
+                Step::Close { code, reason: SHUTDOWN_REASON.into() }
             }
         };
         match step {
@@ -188,7 +188,7 @@ pub async fn run(
                 tokio::select! {
                     () = tokio::time::sleep(away) => me.back_from_blackhole(),
                     code = closing::stop_requested(&mut shutdown) => {
-                        let reason = "the server is stopping".to_string();
+                        let reason = SHUTDOWN_REASON.to_string();
                         let sent = closing::close_and_drain(&mut ws, state, code, &reason).await;
                         break (sent, closed_by(ClosedBy::Server, sent, Some(reason)));
                     }

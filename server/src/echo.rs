@@ -11,6 +11,8 @@ use std::net::IpAddr;
 use futures_util::StreamExt;
 use tokio_tungstenite::tungstenite::Message;
 
+use wsdoctor_core::protocol::SHUTDOWN_REASON;
+
 use crate::closing::{self, Client, Ending};
 use crate::sending;
 use crate::state::AppState;
@@ -23,7 +25,7 @@ pub async fn run(mut ws: impl Client, state: &AppState, client: IpAddr) -> Optio
         let received = tokio::select! {
             received = ws.next() => received,
             code = closing::stop_requested(&mut shutdown) => {
-                return closing::close_and_drain(&mut ws, state, code, "the server is stopping").await;
+                return closing::close_and_drain(&mut ws, state, code, SHUTDOWN_REASON).await;
             }
         };
         let message = match closing::classify(received, state.config.max_message_bytes) {
@@ -110,7 +112,7 @@ mod tests {
             frame
         };
         let (code, frame) = tokio::join!(run(server, &state, CLIENT), browser_side);
-        assert_eq!(frame, (1012, "the server is stopping".to_string()));
+        assert_eq!(frame, (1012, SHUTDOWN_REASON.to_string()));
         assert_eq!(code, Some(1012));
     }
 

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use wsdoctor_core::checks::blocked::{self, BlockedResult, HttpSide, Verdict, WebSocketSide};
 use wsdoctor_core::duration::seconds;
 
+use super::data::{as_json, serde_name};
 use crate::session::{BlockedCardView, BlockedRunner};
 
 /// The card.
@@ -45,10 +46,8 @@ fn status(v: &BlockedCardView) -> String {
 #[component]
 fn BlockedFindings(result: BlockedResult) -> impl IntoView {
     let headline = blocked::headline(&result);
-    let verdict = serde_json::to_value(result.verdict)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default();
+    let verdict = serde_name(&result.verdict);
+    let data = as_json(&result);
     let lines = side_lines(&result);
     let headers: Vec<String> = match &result.http {
         Some(HttpSide::Companion { seen, .. }) => seen
@@ -61,7 +60,7 @@ fn BlockedFindings(result: BlockedResult) -> impl IntoView {
     };
     let any_headers = !headers.is_empty();
     view! {
-        <div class="verdict" data-testid="blocked-result" data-verdict=verdict>
+        <div class="verdict" data-testid="blocked-result" data-verdict=verdict data-result=data>
             <p data-testid="blocked-verdict"><strong>{headline}</strong></p>
             <ul class="findings">
                 {lines.into_iter().map(|l| view! { <li data-testid="blocked-finding">{l}</li> }).collect_view()}

@@ -7,6 +7,7 @@ use wsdoctor_core::close_code;
 use wsdoctor_core::diagnosis::{Confidence, Finding, ServerSide};
 use wsdoctor_core::protocol::ClosedBy;
 
+use super::data::serde_name;
 use super::format::seconds;
 use super::snippet::SnippetView;
 use crate::session::{CloseExplanation, ConsoleView};
@@ -51,7 +52,7 @@ fn CloseDetails(
             ", " {open_for} " (connection " {close.conn.to_string()} ")"
         </p>
         {close.server.map(|server| view! {
-            <p data-testid="close-server-view">
+            <p data-testid="close-server-view" data-closed-by=serde_name(&server.by)>
                 <strong>"Seen from the server: "</strong>
                 {server_saw(&server)}
             </p>
@@ -88,7 +89,7 @@ fn FindingItem(
         Confidence::Low => "in general",
     };
     view! {
-        <li data-testid="finding" data-confidence=confidence class=format!("finding finding-{confidence}")>
+        <li data-testid="finding" data-kind=finding.kind.name() data-confidence=confidence class=format!("finding finding-{confidence}")>
             <p><span class="badge">{confidence}</span> " " <span data-testid="finding-title">{finding.title}</span></p>
             <p class="muted">"Evidence: " {finding.evidence.join("; ")}</p>
             <ul>{finding.advice.into_iter().map(|a| view! { <li>{a}</li> }).collect_view()}</ul>

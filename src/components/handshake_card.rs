@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use wsdoctor_core::checks::handshake::{HandshakeResult, HandshakeSettings};
 use wsdoctor_core::target::parse_subprotocols;
 
+use super::data::as_json;
 use crate::session::{HandshakeCardView, HandshakeRunner, Support};
 
 /// The card. `target` and `protocols` are shared with the console's form.
@@ -113,8 +114,9 @@ fn HandshakeFindings(result: HandshakeResult) -> impl IntoView {
         );
     }
     let failed = result.failure.is_some();
+    let data = as_json(&result);
     view! {
-        <div class="verdict" data-testid="handshake-result" data-failure=failed.to_string()>
+        <div class="verdict" data-testid="handshake-result" data-failure=failed.to_string() data-result=data>
             <ul class="findings">
                 {lines.into_iter().map(|l| view! { <li data-testid="handshake-finding">{l}</li> }).collect_view()}
             </ul>

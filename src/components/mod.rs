@@ -6,6 +6,7 @@ mod catalogue;
 mod close_form;
 mod close_panel;
 mod connect_form;
+mod data;
 mod event_log;
 mod format;
 mod handshake_card;

@@ -11,6 +11,7 @@ use wsdoctor_core::settings::{parse_seconds, seconds_field};
 use wsdoctor_core::sleep::{Phase, SleepResult, SleepSettings, TimerSample, sleep_snippets};
 use wsdoctor_core::target::parse_subprotocols;
 
+use super::data::{as_json, serde_name};
 use super::number_field::NumberField;
 use super::snippet::SnippetView;
 use super::switch::Switch;
@@ -96,7 +97,7 @@ pub fn SleepExperimentCard(
             {move || view.with(|v| v.refused.clone()).map(|why| view! {
                 <p role="alert" class="error" data-testid="sleep-refused">{why}</p>
             })}
-            <p role="status" data-testid="sleep-status">{move || view.with(status)}</p>
+            <p role="status" data-testid="sleep-status" data-phase=move || view.with(|v| v.phase.map(|p| serde_name(&p)).unwrap_or_default())>{move || view.with(status)}</p>
             <SleepVerdictView view=view />
             <TimerChart view=view />
         </section>
@@ -139,6 +140,7 @@ fn SleepVerdictView(view: ReadSignal<SleepView>) -> impl IntoView {
                     .map(|r| fate_name(r).to_string())
                     .unwrap_or_default()
             });
+            let data = view.with(|v| v.result.as_ref().map(as_json).unwrap_or_default());
             let snippets = view.with(|v| {
                 v.result
                     .as_ref()
@@ -146,7 +148,7 @@ fn SleepVerdictView(view: ReadSignal<SleepView>) -> impl IntoView {
                     .unwrap_or_default()
             });
             view! {
-                <div class="verdict" data-testid="sleep-verdict" data-fate=fate>
+                <div class="verdict" data-testid="sleep-verdict" data-fate=fate data-result=data>
                     <h3 data-testid="sleep-headline">{verdict.headline}</h3>
                     <ul class="findings">
                         {verdict.findings.into_iter().map(|f| view! { <li data-testid="sleep-finding">{f}</li> }).collect_view()}

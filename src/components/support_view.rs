@@ -9,6 +9,7 @@ use wsdoctor_core::report::{CheckKind, CheckResult, CheckStatus, by_importance};
 use wsdoctor_core::sleep::Phase as SleepPhase;
 use wsdoctor_core::target::mask_secrets;
 
+use super::data::serde_name;
 use super::report_actions::ReportActions;
 use crate::session::{BlockedRunner, HandshakeRunner, IdleRunner, RunState, SleepRunner, Support};
 
@@ -47,6 +48,12 @@ pub fn EndUserView(
             }
         )
     };
+    // For automation: the check under way, and (during the sleep check) its phase.
+    let step_kind = move || match run.get() {
+        RunState::Running { kind, .. } => kind.name().to_string(),
+        _ => String::new(),
+    };
+    let sleep_phase = move || slept.with(|v| v.phase.map(|p| serde_name(&p)).unwrap_or_default());
     let sleep_planned = move || checks.with(|c| c.contains(&CheckKind::Sleep));
     let step_text = move || match run.get() {
         RunState::Running {
@@ -137,7 +144,7 @@ pub fn EndUserView(
                 "Run diagnostics"
             </button>
             <Show when=move || run.with(|r| *r != RunState::Ready)>
-                <p role="status" data-testid="run-step">{step_text}</p>
+                <p role="status" data-testid="run-step" data-step=step_kind data-phase=sleep_phase>{step_text}</p>
             </Show>
             <Show when=timed_step>
                 <progress

@@ -2,7 +2,7 @@
 //! as Markdown, and read back.
 
 use super::*;
-use crate::diagnosis::{Confidence, Finding, ServerSide};
+use crate::diagnosis::{Confidence, Finding, FindingKind, ServerSide};
 use crate::event_log::{ConnId, EventLog, LogEvent};
 use crate::page_marks::PageMarks;
 use crate::protocol::ClosedBy;
@@ -76,6 +76,7 @@ fn sample(reason: &str) -> Report {
         last_close: Some(ClosedExplained {
             conn: ConnId(2),
             findings: vec![Finding {
+                kind: FindingKind::IdleCut,
                 title: "A proxy cut the idle connection.".into(),
                 confidence: Confidence::High,
                 evidence: vec!["no close frame reached the server".into()],

@@ -239,6 +239,7 @@ pub enum Command {
 
 /// Where the experiment stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Phase {
     /// Not started.
     Ready,

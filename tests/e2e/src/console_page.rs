@@ -4,6 +4,7 @@ use std::time::Instant;
 
 use fantoccini::Client;
 use fantoccini::Locator;
+use wsdoctor_core::idle::IdleResult;
 
 use crate::PATIENCE;
 
@@ -57,6 +58,8 @@ pub struct IdleVerdict {
     pub probes: Vec<IdleProbe>,
     /// The snippets' titles, and whether each is featured (shown unfolded first).
     pub snippets: Vec<(String, bool)>,
+    /// The whole result, as the page carries it in `data-result`.
+    pub result: IdleResult,
 }
 
 impl IdleVerdict {
@@ -247,6 +250,36 @@ impl<'a> ConsolePage<'a> {
     /// The text of the "Why it closed" panel.
     pub async fn close_panel_text(&self) -> String {
         self.text("close-panel").await
+    }
+
+    /// The code the "Why it closed" panel explains (empty before any close).
+    pub async fn explained_code(&self) -> String {
+        match self.client.find(Locator::Css(&by_id("close-code"))).await {
+            Ok(code) => code.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        }
+    }
+
+    /// The kinds of the panel's findings (`failed_before_open`, `idle_cut`, ...), most
+    /// confident first: core's `FindingKind` names.
+    pub async fn finding_kinds(&self) -> Vec<String> {
+        let mut kinds = Vec::new();
+        for finding in self
+            .client
+            .find_all(Locator::Css(&by_id("finding")))
+            .await
+            .unwrap_or_default()
+        {
+            kinds.push(
+                finding
+                    .attr("data-kind")
+                    .await
+                    .ok()
+                    .flatten()
+                    .unwrap_or_default(),
+            );
+        }
+        kinds
     }
 
     /// Fills in the close code and reason and presses Close (if the page allows it).
@@ -616,7 +649,16 @@ impl<'a> ConsolePage<'a> {
                     .flatten(),
             ),
             probes,
-            snippets: self.idle_snippets().await,
+            snippets: self.snippets("idle-snippet").await,
+            result: serde_json::from_str(
+                &verdict
+                    .attr("data-result")
+                    .await
+                    .ok()
+                    .flatten()
+                    .unwrap_or_default(),
+            )
+            .expect("the verdict's data-result is an IdleResult"),
         }
     }
 
@@ -625,12 +667,13 @@ impl<'a> ConsolePage<'a> {
         self.text("idle-status").await
     }
 
-    /// The snippets' titles, and whether each is featured (shown unfolded first).
-    async fn idle_snippets(&self) -> Vec<(String, bool)> {
+    /// The titles of the snippets with `test_id` (`idle-snippet`, `sleep-snippet`,
+    /// `finding-snippet`), and whether each is featured (shown unfolded first).
+    pub async fn snippets(&self, test_id: &str) -> Vec<(String, bool)> {
         let mut snippets = Vec::new();
         for snippet in self
             .client
-            .find_all(Locator::Css(&by_id("idle-snippet")))
+            .find_all(Locator::Css(&by_id(test_id)))
             .await
             .expect("read the snippets")
         {

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use fantoccini::elements::Element;
 use fantoccini::{Client, Locator};
+use serde::de::DeserializeOwned;
 
 use crate::PATIENCE;
 
@@ -13,9 +14,11 @@ fn by_id(test_id: &str) -> String {
     format!("[data-testid='{test_id}']")
 }
 
-/// A check's line in a summary: its status name and its summary sentence.
+/// A check's line in a summary: its kind, its status name and its summary sentence.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CheckLine {
+    /// `idle`, `sleep`, `handshake`, `blocked`, ...
+    pub kind: String,
     /// `pass`, `warn`, `fail` or `error`.
     pub status: String,
     /// The sentence.
@@ -69,6 +72,44 @@ impl<'a> SupportPage<'a> {
             .unwrap_or_else(|e| panic!("cannot click [data-testid={test_id}]: {e}"));
     }
 
+    /// The attribute `name` of the element with `test_id` (waiting for it to exist;
+    /// empty when it has none).
+    pub async fn attr(&self, test_id: &str, name: &str) -> String {
+        self.wait_for(test_id, PATIENCE)
+            .await
+            .attr(name)
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+    }
+
+    /// The result the element with `test_id` carries as JSON in `data-result`, read as
+    /// core's own type (the fields the report carries, not the words).
+    pub async fn result<T: DeserializeOwned>(&self, test_id: &str) -> T {
+        let json = self.attr(test_id, "data-result").await;
+        serde_json::from_str(&json)
+            .unwrap_or_else(|e| panic!("[data-testid={test_id}]'s data-result {json:?}: {e}"))
+    }
+
+    /// Waits until the element with `test_id` has `value` in its attribute `name`.
+    pub async fn wait_for_attr(&self, test_id: &str, name: &str, value: &str) {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let now = match self.client.find(Locator::Css(&by_id(test_id))).await {
+                Ok(element) => element.attr(name).await.ok().flatten().unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            if now == value {
+                return;
+            }
+            if Instant::now() > deadline {
+                panic!("[data-testid={test_id}] never had {name}={value:?}; it has {now:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Waits until the element with `test_id` contains `needle`; returns its text.
     pub async fn wait_for_text_containing(&self, test_id: &str, needle: &str) -> String {
         let deadline = Instant::now() + PATIENCE;
@@ -96,6 +137,14 @@ impl<'a> SupportPage<'a> {
             .await
             .unwrap_or_default()
         {
+            let kind = item
+                .attr("data-testid")
+                .await
+                .ok()
+                .flatten()
+                .unwrap_or_default()
+                .trim_start_matches("check-status-")
+                .to_string();
             let status = item
                 .attr("data-status")
                 .await
@@ -106,7 +155,11 @@ impl<'a> SupportPage<'a> {
                 Ok(s) => s.text().await.unwrap_or_default(),
                 Err(_) => String::new(),
             };
-            lines.push(CheckLine { status, summary });
+            lines.push(CheckLine {
+                kind,
+                status,
+                summary,
+            });
         }
         lines
     }

@@ -8,37 +8,36 @@
 
 use std::time::Duration;
 
+use wsdoctor_core::checks::blocked::{BlockedResult, HttpSide, Verdict, WebSocketSide};
 use wsdoctor_e2e::browser::Browser;
 use wsdoctor_e2e::console_page::ConsolePage;
 use wsdoctor_e2e::nginx::{Nginx, NginxOptions};
 use wsdoctor_e2e::server::Server;
 use wsdoctor_e2e::support_page::SupportPage;
 
-/// The check's verdict (its `data-verdict`) and everything the card says.
-struct Checked {
-    verdict: String,
-    text: String,
-}
-
-/// Opens the page at `url` (unless `reuse`: the page already open) and presses the
-/// check's button.
-async fn check(browser: &Browser, url: Option<&str>) -> Checked {
+/// Opens the page at `url` (unless `None`: the page already open), presses the check's
+/// button and reads its result (the card's `data-result`).
+async fn check(browser: &Browser, url: Option<&str>) -> BlockedResult {
     if let Some(url) = url {
         ConsolePage::open(browser, url).await;
     }
     let page = SupportPage::new(browser.client());
     page.click("blocked-start").await;
-    let result = page
-        .wait_for("blocked-result", Duration::from_secs(25))
+    page.wait_for("blocked-result", Duration::from_secs(25))
         .await;
-    Checked {
-        verdict: result
-            .attr("data-verdict")
-            .await
-            .ok()
-            .flatten()
-            .unwrap_or_default(),
-        text: page.text("blocked-card").await,
+    page.result("blocked-result").await
+}
+
+/// The headers the server saw added to the plain HTTP request.
+fn proxy_headers(result: &BlockedResult) -> Vec<String> {
+    match &result.http {
+        Some(HttpSide::Companion { seen, .. }) => seen
+            .request
+            .proxy_headers
+            .iter()
+            .map(|h| format!("{}: {}", h.name, h.value))
+            .collect(),
+        _ => Vec::new(),
     }
 }
 
@@ -62,42 +61,47 @@ async fn the_blocked_check_tells_blocked_websockets_from_a_network_or_server_dow
     let browser = Browser::start().await;
 
     let direct = check(&browser, Some(&server.page_url())).await;
-    assert_eq!(direct.verdict, "both_work", "{}", direct.text);
+    assert_eq!(direct.verdict, Verdict::BothWork, "{direct:?}");
     assert!(
-        direct
-            .text
-            .contains("nothing in the path blocks WebSockets"),
-        "{}",
-        direct.text
+        matches!(
+            direct.websocket,
+            Some(WebSocketSide::Opened {
+                companion: true,
+                ..
+            })
+        ),
+        "{direct:?}"
     );
+    assert_eq!(proxy_headers(&direct), Vec::<String>::new(), "{direct:?}");
 
     let proxied = check(&browser, Some(&passing.page_url())).await;
-    assert_eq!(proxied.verdict, "both_work", "{}", proxied.text);
+    assert_eq!(proxied.verdict, Verdict::BothWork, "{proxied:?}");
     assert!(
-        proxied.text.contains("x-forwarded-for: 127.0.0.1"),
-        "{}",
-        proxied.text
+        proxy_headers(&proxied).contains(&"x-forwarded-for: 127.0.0.1".to_string()),
+        "{proxied:?}"
     );
+    // The card lists them for the user.
+    let shown = SupportPage::new(browser.client())
+        .text("blocked-proxy-headers")
+        .await;
+    assert!(shown.contains("x-forwarded-for: 127.0.0.1"), "{shown}");
 
     let blocked = check(&browser, Some(&stripping.page_url())).await;
-    assert_eq!(blocked.verdict, "upgrades_blocked", "{}", blocked.text);
+    assert_eq!(blocked.verdict, Verdict::UpgradesBlocked, "{blocked:?}");
     assert!(
-        blocked
-            .text
-            .contains("received the WebSocket request without its Upgrade header"),
-        "{}",
-        blocked.text
+        matches!(
+            blocked.websocket,
+            Some(WebSocketSide::FailedBeforeOpen { code: 1006 })
+        ),
+        "{blocked:?}"
     );
-    assert!(
-        blocked.text.contains("failed before opening"),
-        "{}",
-        blocked.text
-    );
-    assert!(
-        blocked.text.contains("wsdoctor-server answered"),
-        "{}",
-        blocked.text
-    );
+    match &blocked.http {
+        Some(HttpSide::Companion { seen, .. }) => assert!(
+            seen.upgrades_without_upgrade_header >= 1,
+            "the server saw the upgrade arrive without its header: {blocked:?}"
+        ),
+        other => panic!("wsdoctor-server should answer plain HTTP: {other:?}"),
+    }
 
     // A proxy whose server is gone answers HTTP itself (502).
     let doomed = Server::start();
@@ -105,19 +109,25 @@ async fn the_blocked_check_tells_blocked_websockets_from_a_network_or_server_dow
     ConsolePage::open(&browser, &orphaned.page_url()).await;
     doomed.stop();
     let orphan = check(&browser, None).await;
-    assert_eq!(orphan.verdict, "server_not_reached", "{}", orphan.text);
-    assert!(orphan.text.contains("status 502"), "{}", orphan.text);
+    assert_eq!(orphan.verdict, Verdict::ServerNotReached, "{orphan:?}");
+    assert_eq!(
+        orphan.http,
+        Some(HttpSide::OtherAnswer { status: 502 }),
+        "{orphan:?}"
+    );
 
     // No proxy: the server stops after its page loaded, and nothing answers.
     let gone = Server::start();
     ConsolePage::open(&browser, &gone.page_url()).await;
     gone.stop();
     let down = check(&browser, None).await;
-    assert_eq!(down.verdict, "nothing_answers", "{}", down.text);
+    assert_eq!(down.verdict, Verdict::NothingAnswers, "{down:?}");
     assert!(
-        down.text.contains("it is not WebSockets alone"),
-        "{}",
-        down.text
+        matches!(
+            down.http,
+            Some(HttpSide::Failed { .. } | HttpSide::TimedOut)
+        ),
+        "{down:?}"
     );
     browser.close().await;
 }
@@ -134,13 +144,10 @@ async fn a_support_link_with_checks_blocked_runs_it_and_reports_it() {
     page.wait_for("end-user-view", Duration::from_secs(15))
         .await;
     let lines = page.run_diagnostics(Duration::from_secs(25)).await;
-    assert_eq!(lines.len(), 1, "{lines:?}");
-    assert_eq!(lines[0].status, "fail", "{lines:?}");
-    assert!(
-        lines[0]
-            .summary
-            .starts_with("Plain HTTP reaches the server but WebSockets do not"),
-        "{lines:?}"
-    );
+    let checked: Vec<(&str, &str)> = lines
+        .iter()
+        .map(|l| (l.kind.as_str(), l.status.as_str()))
+        .collect();
+    assert_eq!(checked, [("blocked", "fail")], "{lines:?}");
     browser.close().await;
 }

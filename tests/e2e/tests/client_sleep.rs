@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
+use wsdoctor_core::sleep::{Fate, SleepResult};
 use wsdoctor_e2e::browser::Browser;
 use wsdoctor_e2e::console_page::ConsolePage;
 use wsdoctor_e2e::report_file::{downloaded_json, schema_errors};
@@ -27,17 +28,17 @@ async fn start_sleep(page: &ConsolePage<'_>, fields: &[(&str, &str)]) {
     page.click("sleep-start").await;
 }
 
-/// Waits for the verdict; returns its fate name and its whole text.
-async fn sleep_verdict(support: &SupportPage<'_>, patience: Duration) -> (String, String) {
-    let verdict = support.wait_for("sleep-verdict", patience).await;
-    let fate = verdict
-        .attr("data-fate")
-        .await
-        .ok()
-        .flatten()
-        .unwrap_or_default();
-    let text = verdict.text().await.unwrap_or_default();
-    (fate, text)
+/// Waits for the verdict; returns the result it carries (`data-result`).
+async fn sleep_verdict(support: &SupportPage<'_>, patience: Duration) -> SleepResult {
+    support.wait_for("sleep-verdict", patience).await;
+    support.result("sleep-verdict").await
+}
+
+/// Waits until the experiment holds its probe and asks the user to hide the page.
+async fn wait_until_watching(support: &SupportPage<'_>) {
+    support
+        .wait_for_attr("sleep-status", "data-phase", "watching")
+        .await;
 }
 
 /// A number the chart carries as a data attribute.
@@ -68,14 +69,26 @@ async fn a_simulated_sleep_leaves_a_half_open_socket_that_the_probes_deadline_fi
     )
     .await;
     let support = SupportPage::new(browser.client());
-    let (fate, text) = sleep_verdict(&support, Duration::from_secs(15)).await;
-    assert_eq!(fate, "half_open", "{text}");
-    assert!(text.contains("Half-open on return"), "{text}");
-    assert!(
-        text.contains("The server still had the connection open when asked"),
-        "both sides disagree: {text}"
+    let result = sleep_verdict(&support, Duration::from_secs(15)).await;
+    assert_eq!(
+        result.fate,
+        Fate::HalfOpen { deadline_ms: 1_000 },
+        "{result:#?}"
     );
-    assert!(text.contains("probe with a deadline"), "{text}");
+    assert!(result.simulated, "{result:#?}");
+    assert_eq!(result.open_on_return, Some(true), "{result:#?}");
+    let server = result.server.as_ref().expect("the companion was asked");
+    assert_eq!(
+        server.closed_by, None,
+        "both sides disagree: the server still had it open: {result:#?}"
+    );
+    // The advice: a probe with a deadline on return, shown first.
+    let snippets = page.snippets("sleep-snippet").await;
+    assert_eq!(
+        snippets.first(),
+        Some(&("Reconnect on return".to_string(), true)),
+        "{snippets:?}"
+    );
     browser.close().await;
 }
 
@@ -86,21 +99,19 @@ async fn hidden_behind_a_second_tab_main_thread_timers_slow_down_and_the_workers
     let page = ConsolePage::open(&browser, &server.page_url()).await;
     let first = browser.current_tab().await;
     start_sleep(&page, &[("sleep-every", "0.1"), ("sleep-deadline", "2")]).await;
-    SupportPage::new(browser.client())
-        .wait_for_text_containing("sleep-status", "Now hide this page")
-        .await;
+    wait_until_watching(&SupportPage::new(browser.client())).await;
     browser.open_second_tab().await;
     tokio::time::sleep(Duration::from_secs(4)).await;
     browser.switch_to(first).await;
     let support = SupportPage::new(browser.client());
-    let (fate, text) = sleep_verdict(&support, Duration::from_secs(15)).await;
-    assert_eq!(fate, "survived", "{text}");
-    assert!(text.contains("Hidden for"), "{text}");
+    let result = sleep_verdict(&support, Duration::from_secs(15)).await;
+    assert_eq!(result.fate, Fate::Survived, "{result:#?}");
+    assert!(result.away_ms >= 3_000, "hidden 4 s: {result:#?}");
     let main_gap = chart_number(&support, "data-main-typical-gap-ms").await;
     let worker_gap = chart_number(&support, "data-worker-typical-gap-ms").await;
     assert!(
         main_gap >= 5 * worker_gap.max(1),
-        "hidden, the main thread's timers ran every {main_gap} ms, the Worker's every {worker_gap} ms: {text}"
+        "hidden, the main thread's timers ran every {main_gap} ms, the Worker's every {worker_gap} ms"
     );
     browser.close().await;
 }
@@ -118,16 +129,17 @@ async fn against_pythons_keepalive_a_hidden_tab_keeps_its_connection() {
     let first = browser.current_tab().await;
     page.set_target(&python.url()).await;
     start_sleep(&page, &[("sleep-every", "1"), ("sleep-deadline", "2")]).await;
-    SupportPage::new(browser.client())
-        .wait_for_text_containing("sleep-status", "Now hide this page")
-        .await;
+    wait_until_watching(&SupportPage::new(browser.client())).await;
     browser.open_second_tab().await;
     tokio::time::sleep(Duration::from_secs(3)).await;
     browser.switch_to(first).await;
     let support = SupportPage::new(browser.client());
-    let (fate, text) = sleep_verdict(&support, Duration::from_secs(15)).await;
-    assert_eq!(fate, "survived", "{text}");
-    assert!(text.contains("How the server saw it is unknown"), "{text}");
+    let result = sleep_verdict(&support, Duration::from_secs(15)).await;
+    assert_eq!(result.fate, Fate::Survived, "{result:#?}");
+    assert!(
+        !result.companion && result.server.is_none(),
+        "not the companion: how the server saw it is unknown: {result:#?}"
+    );
     browser.close().await;
 }
 
@@ -147,21 +159,20 @@ async fn a_support_link_with_checks_sleep_asks_the_user_to_switch_away_and_repor
         .await;
     let first = browser.current_tab().await;
     page.click("run-diagnostics").await;
-    page.wait_for_text_containing("run-step", "switch to another tab")
+    page.wait_for_attr("run-step", "data-step", "sleep").await;
+    page.wait_for_attr("run-step", "data-phase", "watching")
         .await;
     browser.open_second_tab().await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     browser.switch_to(first).await;
     page.wait_for("run-summary", Duration::from_secs(15)).await;
     let lines = page.check_lines("run-summary").await;
-    let statuses: Vec<&str> = lines.iter().map(|l| l.status.as_str()).collect();
-    assert_eq!(statuses, ["pass", "pass"], "{lines:?}");
-    assert!(
-        lines
-            .iter()
-            .any(|l| l.summary.starts_with("The connection survived")),
-        "{lines:?}"
-    );
+    let mut checked: Vec<(&str, &str)> = lines
+        .iter()
+        .map(|l| (l.kind.as_str(), l.status.as_str()))
+        .collect();
+    checked.sort();
+    assert_eq!(checked, [("idle", "pass"), ("sleep", "pass")], "{lines:?}");
     // The report carries both checks, and the schema holds for the sleep one too.
     page.click("report-download").await;
     let (_, report) = downloaded_json(&downloads).await;
@@ -185,9 +196,7 @@ async fn a_page_frozen_through_the_page_lifecycle_is_said_frozen_in_the_verdict(
     let first = browser.current_tab().await;
     start_sleep(&page, &[("sleep-every", "0.5"), ("sleep-deadline", "2")]).await;
     let support = SupportPage::new(browser.client());
-    support
-        .wait_for_text_containing("sleep-status", "Now hide this page")
-        .await;
+    wait_until_watching(&support).await;
     // Chromium's Page Lifecycle: hidden, then frozen (no timer, no event), then active.
     browser
         .cdp("Page.setWebLifecycleState", json!({ "state": "frozen" }))
@@ -199,13 +208,14 @@ async fn a_page_frozen_through_the_page_lifecycle_is_said_frozen_in_the_verdict(
     // Back in front through a second tab, as a user would come back.
     browser.open_second_tab().await;
     browser.switch_to(first).await;
-    let (fate, text) = sleep_verdict(&support, Duration::from_secs(15)).await;
-    assert!(text.contains("The browser froze the page"), "{text}");
+    let result = sleep_verdict(&support, Duration::from_secs(15)).await;
+    let marks: Vec<&str> = result.marks.iter().map(|(_, m)| m.as_str()).collect();
+    assert!(marks.contains(&"frozen"), "{result:#?}");
     // Measured with Chromium 156: freezing closes the page's WebSockets (1006), so the
     // socket is found closed on return; a browser that kept it would show it survived.
     assert!(
-        fate == "closed_while_away" || fate == "survived",
-        "{fate}: {text}"
+        matches!(result.fate, Fate::ClosedWhileAway { .. } | Fate::Survived),
+        "{result:#?}"
     );
     browser.close().await;
 }

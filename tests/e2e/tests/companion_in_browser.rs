@@ -3,27 +3,38 @@
 //! explanations rely on, measured in headless Chromium rather than assumed. And the
 //! console asking the companion how it saw a close: both sides of a disconnect.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
+use wsdoctor_core::COMPANION_SUBPROTOCOL;
+use wsdoctor_core::diagnosis::FindingKind;
+use wsdoctor_core::protocol::SHUTDOWN_REASON;
 use wsdoctor_e2e::browser::Browser;
 use wsdoctor_e2e::console_page::ConsolePage;
 use wsdoctor_e2e::nginx::{Nginx, NginxOptions};
 use wsdoctor_e2e::server::Server;
+use wsdoctor_e2e::support_page::SupportPage;
 
 /// Opens a `wsdoctor.v1` WebSocket from the page, sends `request`, and returns what the
 /// browser's close event said: `{code, reason, wasClean}`.
 async fn close_seen_by_the_browser(browser: &Browser, ws_url: &str, request: Value) -> Value {
     let script = r#"
-        const [url, request, done] = arguments;
-        const ws = new WebSocket(url, 'wsdoctor.v1');
+        const [url, subprotocol, request, done] = arguments;
+        const ws = new WebSocket(url, subprotocol);
         ws.onopen = () => ws.send(JSON.stringify(request));
         ws.onclose = (e) => done({code: e.code, reason: e.reason, wasClean: e.wasClean});
         setTimeout(() => done({code: -1, reason: 'no close within 10 s', wasClean: false}), 10000);
     "#;
     browser
         .client()
-        .execute_async(script, vec![Value::from(ws_url), request])
+        .execute_async(
+            script,
+            vec![
+                Value::from(ws_url),
+                Value::from(COMPANION_SUBPROTOCOL),
+                request,
+            ],
+        )
         .await
         .expect("the script ran")
 }
@@ -76,7 +87,7 @@ async fn a_server_restart_reaches_the_console_as_1001_going_away() {
 
     server.stop(); // SIGTERM: the server closes every connection before it exits
     let closed = page.wait_for_log("closed", "code 1001").await;
-    assert!(closed.text.contains("the server is stopping"), "{closed:?}");
+    assert!(closed.text.contains(SHUTDOWN_REASON), "{closed:?}");
     assert!(closed.text.contains("wasClean true"), "{closed:?}");
     browser.close().await;
 }
@@ -93,28 +104,27 @@ async fn with_wsdoctor_v1_a_drop_by_nginx_is_explained_from_both_sides() {
     );
     let browser = Browser::start().await;
     let page = ConsolePage::open(&browser, &nginx.page_url()).await;
-    page.set_subprotocols("wsdoctor.v1").await;
+    page.set_subprotocols(COMPANION_SUBPROTOCOL).await;
     page.connect().await;
-    page.wait_for_log("opened", "subprotocol: wsdoctor.v1")
+    page.wait_for_log("opened", &format!("subprotocol: {COMPANION_SUBPROTOCOL}"))
         .await;
     page.wait_for_log("received", "\"type\":\"welcome\"").await;
     // nginx cuts the idle connection; the console reconnects and asks the server.
     page.wait_for_log("closed", "code 1006").await;
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let panel = loop {
-        let panel = page.close_panel_text().await;
-        if panel.contains("Seen from the server") || Instant::now() > deadline {
-            break panel;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
-    assert!(
-        panel.contains("Seen from the server: no close frame reached it"),
-        "{panel}"
+    let support = SupportPage::new(browser.client());
+    support
+        .wait_for("close-server-view", Duration::from_secs(20))
+        .await;
+    assert_eq!(
+        support.attr("close-server-view", "data-closed-by").await,
+        "none",
+        "the server saw no close frame"
     );
-    assert!(
-        panel.contains("neither side sent a close frame"),
-        "the diagnosis uses the server's side: {panel}"
+    assert_eq!(
+        support.attr("finding", "data-kind").await,
+        FindingKind::CutInBetween.name(),
+        "the diagnosis uses the server's side: {}",
+        page.close_panel_text().await
     );
     page.disconnect().await;
     browser.close().await;

@@ -2,6 +2,7 @@
 //! wsdoctor-server (directly, and through a real nginx), sends "hello", sees the echo,
 //! disconnects and sees code 1000; and the page notices being hidden by another tab.
 
+use wsdoctor_core::diagnosis::FindingKind;
 use wsdoctor_e2e::browser::Browser;
 use wsdoctor_e2e::console_page::ConsolePage;
 use wsdoctor_e2e::nginx::{Nginx, NginxOptions};
@@ -147,18 +148,19 @@ async fn a_connection_the_user_starts_gets_its_own_explanation() {
     page.wait_for_status("open").await;
     page.disconnect().await;
     page.wait_for_status("closed").await;
-    let first = page.close_panel_text().await;
-    assert!(first.contains("1000"), "{first}");
+    assert_eq!(page.explained_code().await, "1000");
 
     let closed = wsdoctor_e2e::process::free_port();
     page.set_target(&format!("ws://127.0.0.1:{closed}/ws"))
         .await;
     page.connect().await;
     page.wait_for_log("closed", "code 1006").await;
-    let panel = page.close_panel_text().await;
-    assert!(
-        panel.contains("failed before it opened") && panel.contains("curl -i"),
-        "the new connection's failure is explained, not the earlier 1000: {panel}"
+    assert_eq!(page.explained_code().await, "1006");
+    let kinds = page.finding_kinds().await;
+    assert_eq!(
+        kinds.first().map(String::as_str),
+        Some(FindingKind::FailedBeforeOpen.name()),
+        "the new connection's failure is explained, not the earlier 1000: {kinds:?}"
     );
     browser.close().await;
 }

@@ -8,6 +8,8 @@
 
 use std::time::Duration;
 
+use wsdoctor_core::COMPANION_SUBPROTOCOL;
+use wsdoctor_core::checks::handshake::{HandshakeResult, HandshakeSettings, OpenOutcome};
 use wsdoctor_e2e::browser::Browser;
 use wsdoctor_e2e::console_page::ConsolePage;
 use wsdoctor_e2e::nginx::{Nginx, NginxOptions};
@@ -16,20 +18,29 @@ use wsdoctor_e2e::support_page::SupportPage;
 use wsdoctor_e2e::third_party::{PythonOptions, ThirdPartyServer};
 
 /// Presses "Check the handshake" on the page at `url` (target: `target`, or the page's
-/// own companion) and returns the findings and the proxy headers shown.
-async fn check(browser: &Browser, url: &str, target: Option<&str>) -> (String, String) {
+/// own companion) and returns its result (`data-result`) and the proxy headers shown.
+async fn check(browser: &Browser, url: &str, target: Option<&str>) -> (HandshakeResult, String) {
     let page = ConsolePage::open(browser, url).await;
     if let Some(target) = target {
         page.set_target(target).await;
     }
     page.click("handshake-start").await;
     let support = SupportPage::new(browser.client());
-    let result = support
+    support
         .wait_for("handshake-result", Duration::from_secs(15))
         .await;
-    let findings = result.text().await.unwrap_or_default();
+    let result = support.result("handshake-result").await;
     let headers = support.text("handshake-proxy-headers").await;
-    (findings, headers)
+    (result, headers)
+}
+
+/// Whether every one of the check's opens (as many as it makes by default) opened.
+fn all_opened(result: &HandshakeResult) -> bool {
+    result.opens.len() == HandshakeSettings::default().opens
+        && result
+            .opens
+            .iter()
+            .all(|o| matches!(o, OpenOutcome::Opened { .. }))
 }
 
 #[tokio::test]
@@ -46,32 +57,37 @@ async fn the_handshake_check_times_opens_and_shows_who_is_in_between() {
     let browser = Browser::start().await;
 
     let (direct, headers) = check(&browser, &server.page_url(), None).await;
-    assert!(direct.contains("5 of 5 opens succeeded"), "{direct}");
-    assert!(direct.contains("Subprotocol: wsdoctor.v1"), "{direct}");
-    assert!(direct.contains("That proves nothing"), "{direct}");
+    assert!(all_opened(&direct), "{direct:#?}");
+    assert_eq!(direct.protocol, COMPANION_SUBPROTOCOL, "{direct:#?}");
+    let saw = direct.server_saw.as_ref().expect("the companion's side");
+    assert!(saw.proxy_headers.is_empty(), "{direct:#?}");
     assert!(headers.trim().is_empty(), "{headers}");
 
     let (behind, headers) = check(&browser, &nginx.page_url(), None).await;
-    assert!(behind.contains("5 of 5 opens succeeded"), "{behind}");
+    assert!(all_opened(&behind), "{behind:#?}");
+    let saw = behind.server_saw.as_ref().expect("the companion's side");
     assert!(
-        behind.contains("Something between you and the server added these headers"),
-        "{behind}"
+        saw.proxy_headers
+            .iter()
+            .any(|h| h.name == "x-forwarded-for" && h.value == "127.0.0.1"),
+        "{behind:#?}"
     );
+    // The card lists them for the user.
     assert!(headers.contains("x-forwarded-for: 127.0.0.1"), "{headers}");
 
     let (other, _) = check(&browser, &server.page_url(), Some(&node.url())).await;
-    assert!(other.contains("5 of 5 opens succeeded"), "{other}");
-    assert!(
-        !other.contains("The server saw"),
-        "npm ws says nothing of its side: {other}"
+    assert!(all_opened(&other), "{other:#?}");
+    assert_eq!(
+        other.server_saw, None,
+        "npm ws says nothing of its side: {other:#?}"
     );
 
     // Python websockets negotiates no subprotocol: the first open, offering wsdoctor.v1,
     // fails in the browser, and the check opens again without it.
     let python = ThirdPartyServer::python_websockets(&PythonOptions::default());
     let (plain, _) = check(&browser, &server.page_url(), Some(&python.url())).await;
-    assert!(plain.contains("5 of 5 opens succeeded"), "{plain}");
-    assert!(plain.contains("Subprotocol: none"), "{plain}");
+    assert!(all_opened(&plain), "{plain:#?}");
+    assert_eq!(plain.protocol, "", "{plain:#?}");
     browser.close().await;
 }
 
@@ -86,11 +102,10 @@ async fn a_support_link_with_checks_handshake_runs_it_and_reports_it() {
     page.wait_for("end-user-view", Duration::from_secs(15))
         .await;
     let lines = page.run_diagnostics(Duration::from_secs(15)).await;
-    assert_eq!(lines.len(), 1, "{lines:?}");
-    assert_eq!(lines[0].status, "pass", "{lines:?}");
-    assert!(
-        lines[0].summary.starts_with("5 of 5 opens worked"),
-        "{lines:?}"
-    );
+    let checked: Vec<(&str, &str)> = lines
+        .iter()
+        .map(|l| (l.kind.as_str(), l.status.as_str()))
+        .collect();
+    assert_eq!(checked, [("handshake", "pass")], "{lines:?}");
     browser.close().await;
 }

@@ -6,6 +6,8 @@
 
 use std::time::Duration;
 
+use wsdoctor_core::idle::{CompanionOffer, TrafficThatCounts};
+use wsdoctor_core::protocol::ClosedBy;
 use wsdoctor_e2e::browser::Browser;
 use wsdoctor_e2e::console_page::ConsolePage;
 use wsdoctor_e2e::nginx::{Nginx, NginxOptions};
@@ -45,9 +47,16 @@ async fn the_experiment_runs_against_servers_nobody_here_wrote() {
     assert_eq!(verdict.names(), ["silent", "echo_heartbeat"]);
     assert_eq!(verdict.probes[0].close_code, Some(1006));
     assert!(verdict.probes[1].survived, "{verdict:#?}");
-    for words in ["does not speak wsdoctor.v1", "could not be separated"] {
-        assert!(verdict.text.contains(words), "{words:?}: {}", verdict.text);
-    }
+    let result = &verdict.result;
+    assert_eq!(
+        result.companion_offer,
+        CompanionOffer::WrongAnswer,
+        "it picked wsdoctor.v1 and echoed the hello: {result:#?}"
+    );
+    assert!(
+        result.traffic_that_counts.len() > 1,
+        "with one busy probe, which direction counts could not be separated: {result:#?}"
+    );
     drop(nginx);
 
     // The seed's Python server negotiates no subprotocol (the browser fails a handshake
@@ -62,18 +71,15 @@ async fn the_experiment_runs_against_servers_nobody_here_wrote() {
     page.set_target(&format!("ws://{}/", nginx.addr())).await;
     page.start_idle_experiment("5", "1").await;
     let verdict = page.wait_for_idle_verdict(Duration::from_secs(15)).await;
-    assert_eq!(
-        verdict.headline, "No idle timeout found up to 5 s.",
-        "{verdict:#?}"
-    );
+    assert_eq!(verdict.idle_timeout_ms, None, "{verdict:#?}");
+    assert_eq!(verdict.result.max_idle_ms, 5_000, "{verdict:#?}");
     assert_eq!(verdict.names(), ["silent", "echo_heartbeat"]);
     assert!(verdict.probes.iter().all(|p| p.survived), "{verdict:#?}");
-    for words in [
-        "protocol Ping frames of its own",
-        "does not speak wsdoctor.v1 (the handshake failed",
-    ] {
-        assert!(verdict.text.contains(words), "{words:?}: {}", verdict.text);
-    }
+    assert_eq!(
+        verdict.result.companion_offer,
+        CompanionOffer::HandshakeFailed,
+        "offering wsdoctor.v1 failed the handshake; without it, it opened: {verdict:#?}"
+    );
     drop(nginx);
     drop(python);
 
@@ -98,10 +104,8 @@ async fn the_experiment_runs_against_servers_nobody_here_wrote() {
     let page = ConsolePage::ready(browser.client()).await;
     page.press_idle_start().await;
     let verdict = page.wait_for_idle_verdict(Duration::from_secs(10)).await;
-    assert_eq!(
-        verdict.headline, "No idle timeout found up to 3 s.",
-        "{verdict:#?}"
-    );
+    assert_eq!(verdict.idle_timeout_ms, None, "{verdict:#?}");
+    assert_eq!(verdict.result.max_idle_ms, 3_000, "{verdict:#?}");
     assert_eq!(verdict.names(), ["silent", "echo_heartbeat"]);
     assert!(verdict.probes.iter().all(|p| p.survived), "{verdict:#?}");
     browser.close().await;
@@ -123,17 +127,17 @@ async fn on_a_path_that_counts_only_the_pages_traffic_the_verdict_says_so() {
         ["client_heartbeat", "server_ping", "echo_heartbeat"],
         "the server's messages alone do not count; its Pings do, through the browser's Pongs: {verdict:#?}"
     );
-    for words in [
-        "Only traffic from the page keeps it open",
-        "every 1 s from the page",
-        "No close frame reached the server",
-    ] {
-        assert!(verdict.text.contains(words), "{words:?}: {}", verdict.text);
-    }
-    assert!(
-        !verdict.text.contains("whatever"),
-        "never \"whatever their traffic\" while busy probes survived: {}",
-        verdict.text
+    let result = &verdict.result;
+    assert_eq!(
+        result.traffic_that_counts,
+        [TrafficThatCounts::FromPage],
+        "only traffic from the page keeps it open (never \"whatever their traffic\" while busy probes survived): {result:#?}"
+    );
+    assert_eq!(verdict.recommended_heartbeat_ms, Some(1000));
+    assert_eq!(
+        result.probes[0].server_saw,
+        Some(ClosedBy::None),
+        "no close frame reached the server: {result:#?}"
     );
     browser.close().await;
 }

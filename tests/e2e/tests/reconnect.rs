@@ -4,13 +4,15 @@
 
 use std::time::Duration;
 
+use wsdoctor_core::COMPANION_SUBPROTOCOL;
+use wsdoctor_core::diagnosis::FindingKind;
 use wsdoctor_e2e::browser::Browser;
 use wsdoctor_e2e::console_page::ConsolePage;
 use wsdoctor_e2e::server::Server;
 
 /// The server restarts, closing with `code`; the console explains it, waits as the
 /// backoff says, finds the server again, and counts the reconnection.
-async fn restart_explained_and_reconnected(code: u16, explained_as: &str) {
+async fn restart_explained_and_reconnected(code: u16, explained_as: FindingKind) {
     let code_flag = code.to_string();
     let server = Server::start_with(None, &["--restart-code", &code_flag]);
     let addr = server.addr();
@@ -21,9 +23,13 @@ async fn restart_explained_and_reconnected(code: u16, explained_as: &str) {
 
     server.stop();
     page.wait_for_log("closed", &format!("code {code}")).await;
-    let explanation = page.close_panel_text().await;
-    assert!(explanation.contains(&code_flag), "{explanation}");
-    assert!(explanation.contains(explained_as), "{explanation}");
+    assert_eq!(page.explained_code().await, code_flag);
+    let kinds = page.finding_kinds().await;
+    assert_eq!(
+        kinds.first().map(String::as_str),
+        Some(explained_as.name()),
+        "{kinds:?}"
+    );
 
     // The server comes back on the same address; the console finds it on a retry.
     let _back = Server::start_with(Some(addr), &[]);
@@ -79,12 +85,12 @@ async fn restart_explained_and_reconnected(code: u16, explained_as: &str) {
 
 #[tokio::test]
 async fn after_a_restart_with_1012_the_console_explains_it_and_reconnects() {
-    restart_explained_and_reconnected(1012, "The server is restarting.").await;
+    restart_explained_and_reconnected(1012, FindingKind::Restarting).await;
 }
 
 #[tokio::test]
 async fn after_a_restart_with_1001_the_console_explains_it_and_reconnects() {
-    restart_explained_and_reconnected(1001, "Going Away").await;
+    restart_explained_and_reconnected(1001, FindingKind::GoingAway).await;
 }
 
 #[tokio::test]
@@ -106,8 +112,12 @@ async fn after_the_users_disconnect_the_console_does_not_reconnect() {
         .filter(|l| l.kind == "connecting")
         .count();
     assert_eq!(connecting, 1, "no reconnect after the user's Disconnect");
-    let explanation = page.close_panel_text().await;
-    assert!(explanation.contains("1000 Normal Closure"), "{explanation}");
+    assert_eq!(page.explained_code().await, "1000");
+    assert_eq!(
+        page.finding_kinds().await,
+        [FindingKind::CodeMeaning.name()],
+        "a normal close is only explained"
+    );
     browser.close().await;
 }
 
@@ -148,9 +158,9 @@ async fn after_an_abort_without_close_frame_the_console_sees_1006_and_reconnects
     let server = Server::start();
     let browser = Browser::start().await;
     let page = ConsolePage::open(&browser, &server.page_url()).await;
-    page.set_subprotocols("wsdoctor.v1").await;
+    page.set_subprotocols(COMPANION_SUBPROTOCOL).await;
     page.connect().await;
-    page.wait_for_log("opened", "subprotocol: wsdoctor.v1")
+    page.wait_for_log("opened", &format!("subprotocol: {COMPANION_SUBPROTOCOL}"))
         .await;
     page.send(r#"{"type":"abort"}"#).await;
     let closed = page.wait_for_log("closed", "code 1006").await;
@@ -166,10 +176,6 @@ async fn after_an_abort_without_close_frame_the_console_sees_1006_and_reconnects
     }
     assert_eq!(codes.first().map(String::as_str), Some("1006"), "{codes:?}");
     assert_eq!(codes.last().map(String::as_str), Some("open"), "{codes:?}");
-    assert!(
-        page.close_panel_text()
-            .await
-            .contains("1006 Abnormal Closure")
-    );
+    assert_eq!(page.explained_code().await, "1006");
     browser.close().await;
 }

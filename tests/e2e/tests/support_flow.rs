@@ -8,6 +8,8 @@
 
 use std::time::Duration;
 
+use wsdoctor_core::COMPANION_SUBPROTOCOL;
+use wsdoctor_core::report::{CheckKind, CheckStatus};
 use wsdoctor_e2e::browser::Browser;
 use wsdoctor_e2e::console_page::ConsolePage;
 use wsdoctor_e2e::nginx::{Nginx, NginxOptions};
@@ -61,20 +63,19 @@ async fn a_support_link_runs_the_checks_and_the_summary_json_markdown_and_link_a
     assert!(shown_target.contains("token=••••"), "{shown_target}");
     assert!(!shown_target.contains("sekrit42"));
     let plan = page.text("end-user-plan").await;
-    assert!(plan.contains("Idle timeout of the path"), "{plan}");
+    assert!(plan.contains(CheckKind::Idle.title()), "{plan}");
     assert!(
         !page.has("connect-button").await,
         "the console starts folded"
     );
 
     let lines = page.run_diagnostics(RUN_PATIENCE).await;
-    assert_eq!(lines.len(), 1, "{lines:?}");
-    assert_eq!(lines[0].status, "warn", "{lines:?}");
+    let checked: Vec<(&str, &str)> = lines
+        .iter()
+        .map(|l| (l.kind.as_str(), l.status.as_str()))
+        .collect();
+    assert_eq!(checked, [("idle", "warn")], "{lines:?}");
     let headline = lines[0].summary.clone();
-    assert!(
-        headline.starts_with("Idle connections are cut after about 3 s"),
-        "{headline}"
-    );
 
     // Download JSON: the schema holds, the numbers are the run's, the secret is gone.
     page.click("report-download").await;
@@ -104,10 +105,13 @@ async fn a_support_link_runs_the_checks_and_the_summary_json_markdown_and_link_a
     page.wait_for_text_containing("report-outcome", "Copied the Markdown report")
         .await;
     let markdown = browser.clipboard_text().await;
-    assert!(
-        markdown.contains("**WARNING** Idle timeout of the path (idle)"),
-        "{markdown}"
+    let line = format!(
+        "**{}** {} ({})",
+        CheckStatus::Warn.word_in_capitals(),
+        CheckKind::Idle.title(),
+        CheckKind::Idle.name()
     );
+    assert!(markdown.contains(&line), "{line}: {markdown}");
     assert!(markdown.contains(&headline), "{markdown}");
     assert!(!markdown.contains("sekrit42"));
 
@@ -180,7 +184,7 @@ async fn a_hostile_close_reason_is_shown_as_text_in_the_report_view() {
     );
 
     page.set_target(&plain).await;
-    page.set_subprotocols("wsdoctor.v1").await;
+    page.set_subprotocols(COMPANION_SUBPROTOCOL).await;
     page.set_auto_reconnect(false).await;
     page.connect().await;
     page.wait_for_status("open").await;
@@ -255,6 +259,7 @@ async fn with_the_companion_off_a_run_works_against_a_server_nobody_here_wrote()
         },
     );
     let browser = Browser::start().await;
+    let downloads = browser.allow_downloads().await;
     let target = format!("ws://{}/", nginx.addr());
     browser
         .open_page(
@@ -272,12 +277,18 @@ async fn with_the_companion_off_a_run_works_against_a_server_nobody_here_wrote()
     page.wait_for("end-user-view", Duration::from_secs(15))
         .await;
     let lines = page.run_diagnostics(RUN_PATIENCE).await;
-    assert_eq!(lines[0].status, "warn", "{lines:?}");
+    let checked: Vec<(&str, &str)> = lines
+        .iter()
+        .map(|l| (l.kind.as_str(), l.status.as_str()))
+        .collect();
+    assert_eq!(checked, [("idle", "warn")], "{lines:?}");
+    page.click("report-download").await;
+    let (_, report) = downloaded_json(&downloads).await;
+    let idle = &report["checks"][0]["details"];
     assert!(
-        lines[0]
-            .summary
-            .starts_with("Idle connections are cut after about 3 s"),
-        "{lines:?}"
+        near(idle["idle_timeout_ms"].as_u64(), NGINX_TIMEOUT),
+        "{idle:#}"
     );
+    assert_eq!(idle["companion"], false, "{idle:#}");
     browser.close().await;
 }
