@@ -5,8 +5,9 @@
 use leptos::prelude::*;
 use wsdoctor_core::checks::blocked::{self, BlockedResult, HttpSide, Verdict, WebSocketSide};
 use wsdoctor_core::duration::seconds;
+use wsdoctor_core::report::blocked_check;
 
-use super::data::{as_json, serde_name};
+use super::data::{check_json, serde_name};
 use crate::session::{BlockedCardView, BlockedRunner};
 
 /// The card.
@@ -47,7 +48,7 @@ fn status(v: &BlockedCardView) -> String {
 fn BlockedFindings(result: BlockedResult) -> impl IntoView {
     let headline = blocked::headline(&result);
     let verdict = serde_name(&result.verdict);
-    let data = as_json(&result);
+    let data = check_json(&blocked_check(&result));
     let lines = side_lines(&result);
     let headers: Vec<String> = match &result.http {
         Some(HttpSide::Companion { seen, .. }) => seen

@@ -1,14 +1,14 @@
 //! What the views expose to automation (tests, scripts, screen scrapers) beside the
-//! words: a result as compact JSON for a `data-result` attribute, and a unit enum's
-//! name as serde spells it (`upgrades_blocked`, `client`) for a `data-*` attribute.
-//! The words may change; these are the same fields the report carries.
+//! words: a check as compact JSON for a `data-result` attribute, exactly as the report
+//! carries it, and a unit enum's name as serde spells it (`upgrades_blocked`, `client`)
+//! for a `data-*` attribute. The words may change; these names and fields do not.
 
 use serde::Serialize;
+use wsdoctor_core::report::CheckResult;
 
-/// `value` as compact JSON (empty if it cannot be written, which serde's derived
-/// impls never do).
-pub fn as_json<T: Serialize>(value: &T) -> String {
-    serde_json::to_string(value).unwrap_or_default()
+/// `check` as compact JSON (empty if it cannot be written, which never happens).
+pub fn check_json(check: &CheckResult) -> String {
+    serde_json::to_string(check).unwrap_or_default()
 }
 
 /// A unit enum's serde name (empty for anything that is not a plain string).

@@ -5,9 +5,10 @@
 
 use leptos::prelude::*;
 use wsdoctor_core::checks::handshake::{HandshakeResult, HandshakeSettings};
+use wsdoctor_core::report::handshake_check;
 use wsdoctor_core::target::parse_subprotocols;
 
-use super::data::as_json;
+use super::data::check_json;
 use crate::session::{HandshakeCardView, HandshakeRunner, Support};
 
 /// The card. `target` and `protocols` are shared with the console's form.
@@ -114,7 +115,7 @@ fn HandshakeFindings(result: HandshakeResult) -> impl IntoView {
         );
     }
     let failed = result.failure.is_some();
-    let data = as_json(&result);
+    let data = check_json(&handshake_check(&result));
     view! {
         <div class="verdict" data-testid="handshake-result" data-failure=failed.to_string() data-result=data>
             <ul class="findings">

@@ -6,10 +6,11 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use wsdoctor_core::duration::seconds;
 use wsdoctor_core::idle::{IdleSettings, Phase, ProbeResult, Snippet};
+use wsdoctor_core::report::idle_check;
 use wsdoctor_core::settings::parse_seconds;
 use wsdoctor_core::target::parse_subprotocols;
 
-use super::data::as_json;
+use super::data::check_json;
 use super::number_field::NumberField;
 use super::snippet::SnippetView;
 use crate::session::{ConsoleView, IdleRunner, IdleView, Support};
@@ -276,7 +277,7 @@ fn VerdictView(view: ReadSignal<IdleView>) -> impl IntoView {
                 <div
                     class="verdict"
                     data-testid="idle-verdict"
-                    data-result=as_json(&result)
+                    data-result=check_json(&idle_check(&result))
                     data-idle-timeout-ms=result.idle_timeout_ms.map(|t| t.to_string()).unwrap_or_default()
                     data-recommended-heartbeat-ms=result
                         .recommended_heartbeat_ms

@@ -7,11 +7,12 @@
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use wsdoctor_core::duration::{minutes, seconds};
+use wsdoctor_core::report::sleep_check;
 use wsdoctor_core::settings::{parse_seconds, seconds_field};
 use wsdoctor_core::sleep::{Phase, SleepResult, SleepSettings, TimerSample, sleep_snippets};
 use wsdoctor_core::target::parse_subprotocols;
 
-use super::data::{as_json, serde_name};
+use super::data::{check_json, serde_name};
 use super::number_field::NumberField;
 use super::snippet::SnippetView;
 use super::switch::Switch;
@@ -140,7 +141,12 @@ fn SleepVerdictView(view: ReadSignal<SleepView>) -> impl IntoView {
                     .map(|r| fate_name(r).to_string())
                     .unwrap_or_default()
             });
-            let data = view.with(|v| v.result.as_ref().map(as_json).unwrap_or_default());
+            let data = view.with(|v| {
+                v.result
+                    .as_ref()
+                    .map(|r| check_json(&sleep_check(r)))
+                    .unwrap_or_default()
+            });
             let snippets = view.with(|v| {
                 v.result
                     .as_ref()

@@ -232,6 +232,7 @@ pub fn idle_check(result: &IdleResult) -> CheckResult {
                 "survived": p.survived,
                 "closed_after_ms": p.closed_after_ms,
                 "close_code": p.close_code,
+                "server_saw": p.server_saw,
             })
         })
         .collect();
@@ -248,7 +249,10 @@ pub fn idle_check(result: &IdleResult) -> CheckResult {
         "max_idle_ms": result.max_idle_ms,
         "heartbeat_ms": result.heartbeat_ms,
         "companion": result.companion,
+        "companion_offer": result.companion_offer,
         "page_was_hidden": result.page_was_hidden,
+        "cancelled": result.cancelled,
+        "failure": result.failure,
         "findings": verdict.findings,
         "advice": verdict.advice,
     });
@@ -286,6 +290,9 @@ pub fn sleep_check(result: &SleepResult) -> CheckResult {
         "skipped_while_hidden": result.skipped_while_hidden,
         "server": result.server,
         "companion": result.companion,
+        "marks": result.marks,
+        "cancelled": result.cancelled,
+        "failure": result.failure,
         "findings": verdict.findings,
         "advice": verdict.advice,
     });

@@ -4,7 +4,6 @@ use std::time::Instant;
 
 use fantoccini::Client;
 use fantoccini::Locator;
-use wsdoctor_core::idle::IdleResult;
 
 use crate::PATIENCE;
 
@@ -58,11 +57,17 @@ pub struct IdleVerdict {
     pub probes: Vec<IdleProbe>,
     /// The snippets' titles, and whether each is featured (shown unfolded first).
     pub snippets: Vec<(String, bool)>,
-    /// The whole result, as the page carries it in `data-result`.
-    pub result: IdleResult,
+    /// The check as the report carries it (`kind`, `status`, `summary`, `details`), from
+    /// the verdict's `data-result`.
+    pub check: serde_json::Value,
 }
 
 impl IdleVerdict {
+    /// The check's `details`, as the report carries them.
+    pub fn details(&self) -> &serde_json::Value {
+        &self.check["details"]
+    }
+
     /// Every probe's name, in the order shown.
     pub fn names(&self) -> Vec<&str> {
         self.probes.iter().map(|p| p.name.as_str()).collect()
@@ -650,7 +655,7 @@ impl<'a> ConsolePage<'a> {
             ),
             probes,
             snippets: self.snippets("idle-snippet").await,
-            result: serde_json::from_str(
+            check: serde_json::from_str(
                 &verdict
                     .attr("data-result")
                     .await
@@ -658,7 +663,7 @@ impl<'a> ConsolePage<'a> {
                     .flatten()
                     .unwrap_or_default(),
             )
-            .expect("the verdict's data-result is an IdleResult"),
+            .expect("the verdict's data-result is JSON"),
         }
     }
 

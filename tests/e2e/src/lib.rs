@@ -14,6 +14,7 @@
 pub mod accessibility;
 pub mod browser;
 pub mod certificate;
+pub mod check_details;
 pub mod console_page;
 pub mod flood;
 pub mod hostile;

@@ -6,9 +6,17 @@ use std::time::{Duration, Instant};
 
 use fantoccini::elements::Element;
 use fantoccini::{Client, Locator};
-use serde::de::DeserializeOwned;
+use serde_json::Value;
 
 use crate::PATIENCE;
+
+/// Each line's kind and status, in the order shown: `[("idle", "warn")]`.
+pub fn kinds_and_statuses(lines: &[CheckLine]) -> Vec<(&str, &str)> {
+    lines
+        .iter()
+        .map(|l| (l.kind.as_str(), l.status.as_str()))
+        .collect()
+}
 
 fn by_id(test_id: &str) -> String {
     format!("[data-testid='{test_id}']")
@@ -84,9 +92,9 @@ impl<'a> SupportPage<'a> {
             .unwrap_or_default()
     }
 
-    /// The result the element with `test_id` carries as JSON in `data-result`, read as
-    /// core's own type (the fields the report carries, not the words).
-    pub async fn result<T: DeserializeOwned>(&self, test_id: &str) -> T {
+    /// The check the element with `test_id` carries as JSON in `data-result`, exactly as
+    /// the report carries it: `kind`, `status`, `summary`, `details`.
+    pub async fn check(&self, test_id: &str) -> Value {
         let json = self.attr(test_id, "data-result").await;
         serde_json::from_str(&json)
             .unwrap_or_else(|e| panic!("[data-testid={test_id}]'s data-result {json:?}: {e}"))

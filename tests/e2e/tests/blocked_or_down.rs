@@ -8,16 +8,18 @@
 
 use std::time::Duration;
 
-use wsdoctor_core::checks::blocked::{BlockedResult, HttpSide, Verdict, WebSocketSide};
+use serde_json::Value;
+use wsdoctor_core::checks::blocked::{HttpSide, Verdict, WebSocketSide};
 use wsdoctor_e2e::browser::Browser;
+use wsdoctor_e2e::check_details::field;
 use wsdoctor_e2e::console_page::ConsolePage;
 use wsdoctor_e2e::nginx::{Nginx, NginxOptions};
 use wsdoctor_e2e::server::Server;
-use wsdoctor_e2e::support_page::SupportPage;
+use wsdoctor_e2e::support_page::{SupportPage, kinds_and_statuses};
 
 /// Opens the page at `url` (unless `None`: the page already open), presses the check's
-/// button and reads its result (the card's `data-result`).
-async fn check(browser: &Browser, url: Option<&str>) -> BlockedResult {
+/// button and reads its `details` (the card's `data-result`, as the report has them).
+async fn check(browser: &Browser, url: Option<&str>) -> Value {
     if let Some(url) = url {
         ConsolePage::open(browser, url).await;
     }
@@ -25,20 +27,12 @@ async fn check(browser: &Browser, url: Option<&str>) -> BlockedResult {
     page.click("blocked-start").await;
     page.wait_for("blocked-result", Duration::from_secs(25))
         .await;
-    page.result("blocked-result").await
+    page.check("blocked-result").await["details"].clone()
 }
 
-/// The headers the server saw added to the plain HTTP request.
-fn proxy_headers(result: &BlockedResult) -> Vec<String> {
-    match &result.http {
-        Some(HttpSide::Companion { seen, .. }) => seen
-            .request
-            .proxy_headers
-            .iter()
-            .map(|h| format!("{}: {}", h.name, h.value))
-            .collect(),
-        _ => Vec::new(),
-    }
+/// The headers the server saw added to the plain HTTP request (`name: value`).
+fn proxy_headers(details: &Value) -> Vec<String> {
+    field::<Option<Vec<String>>>(details, "proxy_headers").unwrap_or_default()
 }
 
 /// nginx in front of `server` with its `proxy_set_header Upgrade` and `Connection` lines
@@ -61,24 +55,32 @@ async fn the_blocked_check_tells_blocked_websockets_from_a_network_or_server_dow
     let browser = Browser::start().await;
 
     let direct = check(&browser, Some(&server.page_url())).await;
-    assert_eq!(direct.verdict, Verdict::BothWork, "{direct:?}");
+    assert_eq!(
+        field::<Verdict>(&direct, "verdict"),
+        Verdict::BothWork,
+        "{direct:#}"
+    );
     assert!(
         matches!(
-            direct.websocket,
+            field(&direct, "websocket"),
             Some(WebSocketSide::Opened {
                 companion: true,
                 ..
             })
         ),
-        "{direct:?}"
+        "{direct:#}"
     );
-    assert_eq!(proxy_headers(&direct), Vec::<String>::new(), "{direct:?}");
+    assert_eq!(proxy_headers(&direct), Vec::<String>::new(), "{direct:#}");
 
     let proxied = check(&browser, Some(&passing.page_url())).await;
-    assert_eq!(proxied.verdict, Verdict::BothWork, "{proxied:?}");
+    assert_eq!(
+        field::<Verdict>(&proxied, "verdict"),
+        Verdict::BothWork,
+        "{proxied:#}"
+    );
     assert!(
         proxy_headers(&proxied).contains(&"x-forwarded-for: 127.0.0.1".to_string()),
-        "{proxied:?}"
+        "{proxied:#}"
     );
     // The card lists them for the user.
     let shown = SupportPage::new(browser.client())
@@ -87,21 +89,24 @@ async fn the_blocked_check_tells_blocked_websockets_from_a_network_or_server_dow
     assert!(shown.contains("x-forwarded-for: 127.0.0.1"), "{shown}");
 
     let blocked = check(&browser, Some(&stripping.page_url())).await;
-    assert_eq!(blocked.verdict, Verdict::UpgradesBlocked, "{blocked:?}");
-    assert!(
-        matches!(
-            blocked.websocket,
-            Some(WebSocketSide::FailedBeforeOpen { code: 1006 })
-        ),
-        "{blocked:?}"
+    assert_eq!(
+        field::<Verdict>(&blocked, "verdict"),
+        Verdict::UpgradesBlocked,
+        "{blocked:#}"
     );
-    match &blocked.http {
-        Some(HttpSide::Companion { seen, .. }) => assert!(
-            seen.upgrades_without_upgrade_header >= 1,
-            "the server saw the upgrade arrive without its header: {blocked:?}"
-        ),
-        other => panic!("wsdoctor-server should answer plain HTTP: {other:?}"),
-    }
+    assert_eq!(
+        field::<Option<WebSocketSide>>(&blocked, "websocket"),
+        Some(WebSocketSide::FailedBeforeOpen { code: 1006 }),
+        "{blocked:#}"
+    );
+    assert_eq!(
+        blocked["http"]["kind"], "companion",
+        "wsdoctor-server answers plain HTTP: {blocked:#}"
+    );
+    assert!(
+        field::<Option<u32>>(&blocked, "upgrades_without_upgrade_header") >= Some(1),
+        "the server saw the upgrade arrive without its header: {blocked:#}"
+    );
 
     // A proxy whose server is gone answers HTTP itself (502).
     let doomed = Server::start();
@@ -109,11 +114,15 @@ async fn the_blocked_check_tells_blocked_websockets_from_a_network_or_server_dow
     ConsolePage::open(&browser, &orphaned.page_url()).await;
     doomed.stop();
     let orphan = check(&browser, None).await;
-    assert_eq!(orphan.verdict, Verdict::ServerNotReached, "{orphan:?}");
     assert_eq!(
-        orphan.http,
+        field::<Verdict>(&orphan, "verdict"),
+        Verdict::ServerNotReached,
+        "{orphan:#}"
+    );
+    assert_eq!(
+        field::<Option<HttpSide>>(&orphan, "http"),
         Some(HttpSide::OtherAnswer { status: 502 }),
-        "{orphan:?}"
+        "{orphan:#}"
     );
 
     // No proxy: the server stops after its page loaded, and nothing answers.
@@ -121,13 +130,17 @@ async fn the_blocked_check_tells_blocked_websockets_from_a_network_or_server_dow
     ConsolePage::open(&browser, &gone.page_url()).await;
     gone.stop();
     let down = check(&browser, None).await;
-    assert_eq!(down.verdict, Verdict::NothingAnswers, "{down:?}");
+    assert_eq!(
+        field::<Verdict>(&down, "verdict"),
+        Verdict::NothingAnswers,
+        "{down:#}"
+    );
     assert!(
         matches!(
-            down.http,
+            field(&down, "http"),
             Some(HttpSide::Failed { .. } | HttpSide::TimedOut)
         ),
-        "{down:?}"
+        "{down:#}"
     );
     browser.close().await;
 }
@@ -144,10 +157,10 @@ async fn a_support_link_with_checks_blocked_runs_it_and_reports_it() {
     page.wait_for("end-user-view", Duration::from_secs(15))
         .await;
     let lines = page.run_diagnostics(Duration::from_secs(25)).await;
-    let checked: Vec<(&str, &str)> = lines
-        .iter()
-        .map(|l| (l.kind.as_str(), l.status.as_str()))
-        .collect();
-    assert_eq!(checked, [("blocked", "fail")], "{lines:?}");
+    assert_eq!(
+        kinds_and_statuses(&lines),
+        [("blocked", "fail")],
+        "{lines:?}"
+    );
     browser.close().await;
 }

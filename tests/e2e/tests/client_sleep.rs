@@ -10,14 +10,15 @@
 
 use std::time::Duration;
 
-use serde_json::json;
+use serde_json::{Value, json};
 
-use wsdoctor_core::sleep::{Fate, SleepResult};
+use wsdoctor_core::sleep::{Fate, ServerSaw};
 use wsdoctor_e2e::browser::Browser;
+use wsdoctor_e2e::check_details::field;
 use wsdoctor_e2e::console_page::ConsolePage;
 use wsdoctor_e2e::report_file::{downloaded_json, schema_errors};
 use wsdoctor_e2e::server::Server;
-use wsdoctor_e2e::support_page::SupportPage;
+use wsdoctor_e2e::support_page::{SupportPage, kinds_and_statuses};
 use wsdoctor_e2e::third_party::{PythonOptions, ThirdPartyServer};
 
 /// Fills in the sleep card and presses Start.
@@ -28,10 +29,11 @@ async fn start_sleep(page: &ConsolePage<'_>, fields: &[(&str, &str)]) {
     page.click("sleep-start").await;
 }
 
-/// Waits for the verdict; returns the result it carries (`data-result`).
-async fn sleep_verdict(support: &SupportPage<'_>, patience: Duration) -> SleepResult {
+/// Waits for the verdict; returns its `details` (from `data-result`, as the report has
+/// them).
+async fn sleep_verdict(support: &SupportPage<'_>, patience: Duration) -> Value {
     support.wait_for("sleep-verdict", patience).await;
-    support.result("sleep-verdict").await
+    support.check("sleep-verdict").await["details"].clone()
 }
 
 /// Waits until the experiment holds its probe and asks the user to hide the page.
@@ -71,16 +73,17 @@ async fn a_simulated_sleep_leaves_a_half_open_socket_that_the_probes_deadline_fi
     let support = SupportPage::new(browser.client());
     let result = sleep_verdict(&support, Duration::from_secs(15)).await;
     assert_eq!(
-        result.fate,
+        field::<Fate>(&result, "fate"),
         Fate::HalfOpen { deadline_ms: 1_000 },
-        "{result:#?}"
+        "{result:#}"
     );
-    assert!(result.simulated, "{result:#?}");
-    assert_eq!(result.open_on_return, Some(true), "{result:#?}");
-    let server = result.server.as_ref().expect("the companion was asked");
+    assert_eq!(result["simulated"], true, "{result:#}");
+    assert_eq!(result["open_on_return"], true, "{result:#}");
+    let server: ServerSaw =
+        field::<Option<ServerSaw>>(&result, "server").expect("the companion was asked");
     assert_eq!(
         server.closed_by, None,
-        "both sides disagree: the server still had it open: {result:#?}"
+        "both sides disagree: the server still had it open: {result:#}"
     );
     // The advice: a probe with a deadline on return, shown first.
     let snippets = page.snippets("sleep-snippet").await;
@@ -105,8 +108,11 @@ async fn hidden_behind_a_second_tab_main_thread_timers_slow_down_and_the_workers
     browser.switch_to(first).await;
     let support = SupportPage::new(browser.client());
     let result = sleep_verdict(&support, Duration::from_secs(15)).await;
-    assert_eq!(result.fate, Fate::Survived, "{result:#?}");
-    assert!(result.away_ms >= 3_000, "hidden 4 s: {result:#?}");
+    assert_eq!(field::<Fate>(&result, "fate"), Fate::Survived, "{result:#}");
+    assert!(
+        field::<u64>(&result, "away_ms") >= 3_000,
+        "hidden 4 s: {result:#}"
+    );
     let main_gap = chart_number(&support, "data-main-typical-gap-ms").await;
     let worker_gap = chart_number(&support, "data-worker-typical-gap-ms").await;
     assert!(
@@ -135,10 +141,10 @@ async fn against_pythons_keepalive_a_hidden_tab_keeps_its_connection() {
     browser.switch_to(first).await;
     let support = SupportPage::new(browser.client());
     let result = sleep_verdict(&support, Duration::from_secs(15)).await;
-    assert_eq!(result.fate, Fate::Survived, "{result:#?}");
+    assert_eq!(field::<Fate>(&result, "fate"), Fate::Survived, "{result:#}");
     assert!(
-        !result.companion && result.server.is_none(),
-        "not the companion: how the server saw it is unknown: {result:#?}"
+        result["companion"] == false && result["server"].is_null(),
+        "not the companion: how the server saw it is unknown: {result:#}"
     );
     browser.close().await;
 }
@@ -167,11 +173,8 @@ async fn a_support_link_with_checks_sleep_asks_the_user_to_switch_away_and_repor
     browser.switch_to(first).await;
     page.wait_for("run-summary", Duration::from_secs(15)).await;
     let lines = page.check_lines("run-summary").await;
-    let mut checked: Vec<(&str, &str)> = lines
-        .iter()
-        .map(|l| (l.kind.as_str(), l.status.as_str()))
-        .collect();
-    checked.sort();
+    let mut checked = kinds_and_statuses(&lines);
+    checked.sort_unstable();
     assert_eq!(checked, [("idle", "pass"), ("sleep", "pass")], "{lines:?}");
     // The report carries both checks, and the schema holds for the sleep one too.
     page.click("report-download").await;
@@ -209,13 +212,16 @@ async fn a_page_frozen_through_the_page_lifecycle_is_said_frozen_in_the_verdict(
     browser.open_second_tab().await;
     browser.switch_to(first).await;
     let result = sleep_verdict(&support, Duration::from_secs(15)).await;
-    let marks: Vec<&str> = result.marks.iter().map(|(_, m)| m.as_str()).collect();
-    assert!(marks.contains(&"frozen"), "{result:#?}");
+    let marks: Vec<(u64, String)> = field(&result, "marks");
+    assert!(marks.iter().any(|(_, m)| m == "frozen"), "{result:#}");
     // Measured with Chromium 156: freezing closes the page's WebSockets (1006), so the
     // socket is found closed on return; a browser that kept it would show it survived.
     assert!(
-        matches!(result.fate, Fate::ClosedWhileAway { .. } | Fate::Survived),
-        "{result:#?}"
+        matches!(
+            field(&result, "fate"),
+            Fate::ClosedWhileAway { .. } | Fate::Survived
+        ),
+        "{result:#}"
     );
     browser.close().await;
 }

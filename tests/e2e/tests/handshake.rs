@@ -8,18 +8,20 @@
 
 use std::time::Duration;
 
+use serde_json::Value;
 use wsdoctor_core::COMPANION_SUBPROTOCOL;
-use wsdoctor_core::checks::handshake::{HandshakeResult, HandshakeSettings, OpenOutcome};
 use wsdoctor_e2e::browser::Browser;
+use wsdoctor_e2e::check_details::{every_open_opened, field};
 use wsdoctor_e2e::console_page::ConsolePage;
 use wsdoctor_e2e::nginx::{Nginx, NginxOptions};
 use wsdoctor_e2e::server::Server;
-use wsdoctor_e2e::support_page::SupportPage;
+use wsdoctor_e2e::support_page::{SupportPage, kinds_and_statuses};
 use wsdoctor_e2e::third_party::{PythonOptions, ThirdPartyServer};
 
 /// Presses "Check the handshake" on the page at `url` (target: `target`, or the page's
-/// own companion) and returns its result (`data-result`) and the proxy headers shown.
-async fn check(browser: &Browser, url: &str, target: Option<&str>) -> (HandshakeResult, String) {
+/// own companion) and returns its `details` (from `data-result`, as the report has them)
+/// and the proxy headers the card lists.
+async fn check(browser: &Browser, url: &str, target: Option<&str>) -> (Value, String) {
     let page = ConsolePage::open(browser, url).await;
     if let Some(target) = target {
         page.set_target(target).await;
@@ -29,18 +31,9 @@ async fn check(browser: &Browser, url: &str, target: Option<&str>) -> (Handshake
     support
         .wait_for("handshake-result", Duration::from_secs(15))
         .await;
-    let result = support.result("handshake-result").await;
+    let details = support.check("handshake-result").await["details"].clone();
     let headers = support.text("handshake-proxy-headers").await;
-    (result, headers)
-}
-
-/// Whether every one of the check's opens (as many as it makes by default) opened.
-fn all_opened(result: &HandshakeResult) -> bool {
-    result.opens.len() == HandshakeSettings::default().opens
-        && result
-            .opens
-            .iter()
-            .all(|o| matches!(o, OpenOutcome::Opened { .. }))
+    (details, headers)
 }
 
 #[tokio::test]
@@ -57,37 +50,39 @@ async fn the_handshake_check_times_opens_and_shows_who_is_in_between() {
     let browser = Browser::start().await;
 
     let (direct, headers) = check(&browser, &server.page_url(), None).await;
-    assert!(all_opened(&direct), "{direct:#?}");
-    assert_eq!(direct.protocol, COMPANION_SUBPROTOCOL, "{direct:#?}");
-    let saw = direct.server_saw.as_ref().expect("the companion's side");
-    assert!(saw.proxy_headers.is_empty(), "{direct:#?}");
+    assert!(every_open_opened(&direct), "{direct:#}");
+    assert_eq!(direct["protocol"], COMPANION_SUBPROTOCOL, "{direct:#}");
+    assert_eq!(
+        field::<Option<Vec<String>>>(&direct, "proxy_headers"),
+        Some(Vec::new()),
+        "the companion saw no intermediary's header: {direct:#}"
+    );
     assert!(headers.trim().is_empty(), "{headers}");
 
     let (behind, headers) = check(&browser, &nginx.page_url(), None).await;
-    assert!(all_opened(&behind), "{behind:#?}");
-    let saw = behind.server_saw.as_ref().expect("the companion's side");
+    assert!(every_open_opened(&behind), "{behind:#}");
     assert!(
-        saw.proxy_headers
-            .iter()
-            .any(|h| h.name == "x-forwarded-for" && h.value == "127.0.0.1"),
-        "{behind:#?}"
+        field::<Option<Vec<String>>>(&behind, "proxy_headers")
+            .unwrap_or_default()
+            .contains(&"x-forwarded-for: 127.0.0.1".to_string()),
+        "{behind:#}"
     );
     // The card lists them for the user.
     assert!(headers.contains("x-forwarded-for: 127.0.0.1"), "{headers}");
 
     let (other, _) = check(&browser, &server.page_url(), Some(&node.url())).await;
-    assert!(all_opened(&other), "{other:#?}");
-    assert_eq!(
-        other.server_saw, None,
-        "npm ws says nothing of its side: {other:#?}"
+    assert!(every_open_opened(&other), "{other:#}");
+    assert!(
+        other["client_addr"].is_null(),
+        "npm ws says nothing of its side: {other:#}"
     );
 
     // Python websockets negotiates no subprotocol: the first open, offering wsdoctor.v1,
     // fails in the browser, and the check opens again without it.
     let python = ThirdPartyServer::python_websockets(&PythonOptions::default());
     let (plain, _) = check(&browser, &server.page_url(), Some(&python.url())).await;
-    assert!(all_opened(&plain), "{plain:#?}");
-    assert_eq!(plain.protocol, "", "{plain:#?}");
+    assert!(every_open_opened(&plain), "{plain:#}");
+    assert_eq!(plain["protocol"], "", "{plain:#}");
     browser.close().await;
 }
 
@@ -102,10 +97,10 @@ async fn a_support_link_with_checks_handshake_runs_it_and_reports_it() {
     page.wait_for("end-user-view", Duration::from_secs(15))
         .await;
     let lines = page.run_diagnostics(Duration::from_secs(15)).await;
-    let checked: Vec<(&str, &str)> = lines
-        .iter()
-        .map(|l| (l.kind.as_str(), l.status.as_str()))
-        .collect();
-    assert_eq!(checked, [("handshake", "pass")], "{lines:?}");
+    assert_eq!(
+        kinds_and_statuses(&lines),
+        [("handshake", "pass")],
+        "{lines:?}"
+    );
     browser.close().await;
 }

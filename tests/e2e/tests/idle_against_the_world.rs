@@ -9,6 +9,7 @@ use std::time::Duration;
 use wsdoctor_core::idle::{CompanionOffer, TrafficThatCounts};
 use wsdoctor_core::protocol::ClosedBy;
 use wsdoctor_e2e::browser::Browser;
+use wsdoctor_e2e::check_details::field;
 use wsdoctor_e2e::console_page::ConsolePage;
 use wsdoctor_e2e::nginx::{Nginx, NginxOptions};
 use wsdoctor_e2e::one_way_relay::OneWayRelay;
@@ -47,15 +48,15 @@ async fn the_experiment_runs_against_servers_nobody_here_wrote() {
     assert_eq!(verdict.names(), ["silent", "echo_heartbeat"]);
     assert_eq!(verdict.probes[0].close_code, Some(1006));
     assert!(verdict.probes[1].survived, "{verdict:#?}");
-    let result = &verdict.result;
+    let result = verdict.details();
     assert_eq!(
-        result.companion_offer,
+        field::<CompanionOffer>(result, "companion_offer"),
         CompanionOffer::WrongAnswer,
-        "it picked wsdoctor.v1 and echoed the hello: {result:#?}"
+        "it picked wsdoctor.v1 and echoed the hello: {result:#}"
     );
     assert!(
-        result.traffic_that_counts.len() > 1,
-        "with one busy probe, which direction counts could not be separated: {result:#?}"
+        field::<Vec<TrafficThatCounts>>(result, "traffic_that_counts").len() > 1,
+        "with one busy probe, which direction counts could not be separated: {result:#}"
     );
     drop(nginx);
 
@@ -72,11 +73,11 @@ async fn the_experiment_runs_against_servers_nobody_here_wrote() {
     page.start_idle_experiment("5", "1").await;
     let verdict = page.wait_for_idle_verdict(Duration::from_secs(15)).await;
     assert_eq!(verdict.idle_timeout_ms, None, "{verdict:#?}");
-    assert_eq!(verdict.result.max_idle_ms, 5_000, "{verdict:#?}");
+    assert_eq!(verdict.details()["max_idle_ms"], 5_000, "{verdict:#?}");
     assert_eq!(verdict.names(), ["silent", "echo_heartbeat"]);
     assert!(verdict.probes.iter().all(|p| p.survived), "{verdict:#?}");
     assert_eq!(
-        verdict.result.companion_offer,
+        field::<CompanionOffer>(verdict.details(), "companion_offer"),
         CompanionOffer::HandshakeFailed,
         "offering wsdoctor.v1 failed the handshake; without it, it opened: {verdict:#?}"
     );
@@ -105,7 +106,7 @@ async fn the_experiment_runs_against_servers_nobody_here_wrote() {
     page.press_idle_start().await;
     let verdict = page.wait_for_idle_verdict(Duration::from_secs(10)).await;
     assert_eq!(verdict.idle_timeout_ms, None, "{verdict:#?}");
-    assert_eq!(verdict.result.max_idle_ms, 3_000, "{verdict:#?}");
+    assert_eq!(verdict.details()["max_idle_ms"], 3_000, "{verdict:#?}");
     assert_eq!(verdict.names(), ["silent", "echo_heartbeat"]);
     assert!(verdict.probes.iter().all(|p| p.survived), "{verdict:#?}");
     browser.close().await;
@@ -127,17 +128,17 @@ async fn on_a_path_that_counts_only_the_pages_traffic_the_verdict_says_so() {
         ["client_heartbeat", "server_ping", "echo_heartbeat"],
         "the server's messages alone do not count; its Pings do, through the browser's Pongs: {verdict:#?}"
     );
-    let result = &verdict.result;
+    let result = verdict.details();
     assert_eq!(
-        result.traffic_that_counts,
+        field::<Vec<TrafficThatCounts>>(result, "traffic_that_counts"),
         [TrafficThatCounts::FromPage],
-        "only traffic from the page keeps it open (never \"whatever their traffic\" while busy probes survived): {result:#?}"
+        "only traffic from the page keeps it open (never \"whatever their traffic\" while busy probes survived): {result:#}"
     );
     assert_eq!(verdict.recommended_heartbeat_ms, Some(1000));
     assert_eq!(
-        result.probes[0].server_saw,
+        field::<Option<ClosedBy>>(&result["probes"][0], "server_saw"),
         Some(ClosedBy::None),
-        "no close frame reached the server: {result:#?}"
+        "no close frame reached the server: {result:#}"
     );
     browser.close().await;
 }

@@ -15,7 +15,7 @@ use wsdoctor_e2e::console_page::ConsolePage;
 use wsdoctor_e2e::nginx::{Nginx, NginxOptions};
 use wsdoctor_e2e::report_file::{downloaded_json, schema_errors};
 use wsdoctor_e2e::server::Server;
-use wsdoctor_e2e::support_page::SupportPage;
+use wsdoctor_e2e::support_page::{SupportPage, kinds_and_statuses};
 use wsdoctor_e2e::third_party::ThirdPartyServer;
 
 /// nginx's idle timeout in these tests: short, so they stay fast.
@@ -70,11 +70,7 @@ async fn a_support_link_runs_the_checks_and_the_summary_json_markdown_and_link_a
     );
 
     let lines = page.run_diagnostics(RUN_PATIENCE).await;
-    let checked: Vec<(&str, &str)> = lines
-        .iter()
-        .map(|l| (l.kind.as_str(), l.status.as_str()))
-        .collect();
-    assert_eq!(checked, [("idle", "warn")], "{lines:?}");
+    assert_eq!(kinds_and_statuses(&lines), [("idle", "warn")], "{lines:?}");
     let headline = lines[0].summary.clone();
 
     // Download JSON: the schema holds, the numbers are the run's, the secret is gone.
@@ -277,11 +273,7 @@ async fn with_the_companion_off_a_run_works_against_a_server_nobody_here_wrote()
     page.wait_for("end-user-view", Duration::from_secs(15))
         .await;
     let lines = page.run_diagnostics(RUN_PATIENCE).await;
-    let checked: Vec<(&str, &str)> = lines
-        .iter()
-        .map(|l| (l.kind.as_str(), l.status.as_str()))
-        .collect();
-    assert_eq!(checked, [("idle", "warn")], "{lines:?}");
+    assert_eq!(kinds_and_statuses(&lines), [("idle", "warn")], "{lines:?}");
     page.click("report-download").await;
     let (_, report) = downloaded_json(&downloads).await;
     let idle = &report["checks"][0]["details"];
