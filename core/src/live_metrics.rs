@@ -1,12 +1,12 @@
 //! The four numbers operators watch, for the page's own connections: how many are open,
-//! how many ended with each close code, how long an answer takes (from heartbeats and
-//! echoes), and how often the page reconnects.
+//! how many ended with each close code, how long the page's own messages take to come
+//! back, and how often the page reconnects.
 //!
-//! Latency is the time from a message the page sent to the next message it received on
-//! the same connection: usually a heartbeat's answer or an echo, but a server's own push
-//! that arrives first is taken as the answer too (the page shows it as "send to next
-//! message", not as a round trip). Messages that arrive with no send outstanding (pushes,
-//! a flood) cost nothing.
+//! A round trip is counted only for a message the page sent that comes back marked as
+//! its own: an echo of the same text, or an answer carrying the same `seq` (a heartbeat
+//! `{"seq": 7}` answered by `{"type": "heartbeat_ack", "seq": 7}`). A server's own push,
+//! an answer without the marker, or a flood never counts, so every sample is a true
+//! round trip. Messages that arrive with nothing outstanding cost nothing.
 //! Everything here is bounded.
 
 use std::collections::{BTreeMap, VecDeque};
@@ -18,15 +18,38 @@ use crate::event_log::ConnId;
 pub const LATENCY_SAMPLES: usize = 120;
 /// How many sends may wait for an answer per connection; older ones are forgotten.
 const PENDING_SENDS: usize = 64;
+/// Texts longer than this are not kept to be matched (a round trip is measured with
+/// small messages: heartbeats, echoes).
+pub const MARKED_TEXT_BYTES: usize = 1024;
 /// The window of the reconnection rate.
 pub const RATE_WINDOW_MS: Millis = 60_000.0;
 /// How many reconnect times are kept for the rate.
 const RECONNECTS_KEPT: usize = 1000;
 
+/// What marks a sent message as the page's own when it comes back.
+#[derive(Clone, Debug, PartialEq)]
+struct Pending {
+    at: Millis,
+    text: String,
+    seq: Option<u64>,
+}
+
+/// The `seq` field of a short JSON object, if it has a whole number there.
+fn seq_of(text: &str) -> Option<u64> {
+    #[derive(serde::Deserialize)]
+    struct Seq {
+        seq: u64,
+    }
+    if text.len() > MARKED_TEXT_BYTES || !text.trim_start().starts_with('{') {
+        return None;
+    }
+    serde_json::from_str::<Seq>(text).ok().map(|s| s.seq)
+}
+
 /// The live metrics.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LiveMetrics {
-    open: BTreeMap<ConnId, VecDeque<Millis>>,
+    open: BTreeMap<ConnId, VecDeque<Pending>>,
     disconnects: BTreeMap<u16, u64>,
     latencies: VecDeque<f64>,
     reconnects: VecDeque<Millis>,
@@ -64,25 +87,43 @@ impl LiveMetrics {
         self.reconnects_total += 1;
     }
 
-    /// The page sent a message on `conn`.
-    pub fn sent(&mut self, conn: ConnId, at: Millis) {
+    /// The page sent `text` on `conn` (binary and long texts are never matched).
+    pub fn sent(&mut self, conn: ConnId, at: Millis, text: &str) {
+        if text.len() > MARKED_TEXT_BYTES {
+            return;
+        }
         if let Some(pending) = self.open.get_mut(&conn) {
             if pending.len() == PENDING_SENDS {
                 pending.pop_front();
             }
-            pending.push_back(at);
+            pending.push_back(Pending {
+                at,
+                text: text.to_string(),
+                seq: seq_of(text),
+            });
         }
     }
 
-    /// The page received a message on `conn`: the answer to the oldest send waiting.
-    pub fn received(&mut self, conn: ConnId, at: Millis) {
-        let Some(sent_at) = self.open.get_mut(&conn).and_then(VecDeque::pop_front) else {
+    /// The page received `text` on `conn`: a round trip if it is the echo of a send
+    /// waiting, or carries a waiting send's `seq`.
+    pub fn received(&mut self, conn: ConnId, at: Millis, text: &str) {
+        let Some(pending) = self.open.get_mut(&conn) else {
+            return;
+        };
+        if pending.is_empty() || text.len() > MARKED_TEXT_BYTES {
+            return;
+        }
+        let position = pending.iter().position(|p| p.text == text).or_else(|| {
+            let seq = seq_of(text)?;
+            pending.iter().position(|p| p.seq == Some(seq))
+        });
+        let Some(sent) = position.and_then(|i| pending.remove(i)) else {
             return;
         };
         if self.latencies.len() == LATENCY_SAMPLES {
             self.latencies.pop_front();
         }
-        self.latencies.push_back((at - sent_at).max(0.0));
+        self.latencies.push_back((at - sent.at).max(0.0));
     }
 
     /// Connections open now.
@@ -146,19 +187,32 @@ mod tests {
     }
 
     #[test]
-    fn latency_pairs_each_answer_with_the_oldest_send_and_ignores_pushes() {
+    fn a_round_trip_pairs_an_echo_or_an_answer_with_the_same_seq_and_nothing_else() {
         let mut m = LiveMetrics::new();
         m.opened(ConnId(1));
-        m.received(ConnId(1), 5.0); // a push with nothing sent: no sample
-        m.sent(ConnId(1), 100.0);
-        m.sent(ConnId(1), 110.0);
-        m.received(ConnId(1), 130.0);
-        m.received(ConnId(1), 150.0);
-        m.received(ConnId(1), 160.0); // nothing outstanding
-        assert_eq!(m.latencies().collect::<Vec<_>>(), [30.0, 40.0]);
-        m.sent(ConnId(9), 1.0); // not open: ignored
-        m.received(ConnId(9), 2.0);
+        m.received(ConnId(1), 5.0, "push"); // nothing sent: no sample
+        m.sent(ConnId(1), 100.0, "hello");
+        m.sent(ConnId(1), 110.0, r#"{"type":"heartbeat","seq":7}"#);
+        m.received(ConnId(1), 120.0, r#"{"type":"tick","seq":1}"#); // a push: not ours
+        m.received(ConnId(1), 125.0, "news"); // a push: not ours
+        m.received(ConnId(1), 130.0, r#"{"type":"heartbeat_ack","seq":7}"#);
+        m.received(ConnId(1), 150.0, "hello"); // the echo, after the later send's answer
+        m.received(ConnId(1), 160.0, "hello"); // nothing outstanding any more
+        assert_eq!(m.latencies().collect::<Vec<_>>(), [20.0, 50.0]);
+        m.sent(ConnId(9), 1.0, "x"); // not open: ignored
+        m.received(ConnId(9), 2.0, "x");
         assert_eq!(m.latencies().len(), 2);
+    }
+
+    #[test]
+    fn long_messages_are_never_kept_to_be_matched() {
+        let mut m = LiveMetrics::new();
+        m.opened(ConnId(1));
+        let long = "x".repeat(MARKED_TEXT_BYTES + 1);
+        m.sent(ConnId(1), 0.0, &long);
+        m.received(ConnId(1), 1.0, &long);
+        assert_eq!(m.latencies().len(), 0);
+        assert!(m.open[&ConnId(1)].is_empty());
     }
 
     #[test]
@@ -167,8 +221,8 @@ mod tests {
         assert_eq!(m.latency_percentile(50.0), None);
         m.opened(ConnId(1));
         for ms in 1..=100 {
-            m.sent(ConnId(1), 0.0);
-            m.received(ConnId(1), f64::from(ms));
+            m.sent(ConnId(1), 0.0, "ping");
+            m.received(ConnId(1), f64::from(ms), "ping");
         }
         assert_eq!(m.latency_percentile(50.0), Some(50.0));
         assert_eq!(m.latency_percentile(95.0), Some(95.0));
@@ -180,11 +234,11 @@ mod tests {
         let mut m = LiveMetrics::new();
         m.opened(ConnId(1));
         for i in 0..100_000 {
-            m.sent(ConnId(1), f64::from(i));
-            m.received(ConnId(1), f64::from(i) + 1.0);
+            m.sent(ConnId(1), f64::from(i), "ping");
+            m.received(ConnId(1), f64::from(i) + 1.0, "ping");
         }
         for i in 0..1_000 {
-            m.sent(ConnId(1), f64::from(i));
+            m.sent(ConnId(1), f64::from(i), "unanswered");
         }
         assert_eq!(m.latencies().len(), LATENCY_SAMPLES);
         assert_eq!(m.open[&ConnId(1)].len(), PENDING_SENDS);

@@ -17,6 +17,14 @@ pub fn now() -> Millis {
         .unwrap_or(0.0)
 }
 
+/// The Unix time, in ms, at which `now()` was 0 (`performance.timeOrigin`): with it a
+/// page time compares with a server's clock.
+pub fn origin() -> f64 {
+    PERFORMANCE
+        .try_with(|p| p.as_ref().map_or(0.0, |p| p.time_origin()))
+        .unwrap_or(0.0)
+}
+
 /// The wall clock: milliseconds since 1970 (`Date.now()`). It jumps when the machine
 /// sleeps or its time is set; only used to tell how long ago an earlier visit saved.
 pub fn wall_now() -> f64 {

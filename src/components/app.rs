@@ -9,11 +9,11 @@ use wsdoctor_core::settings::seconds_field;
 use super::{
     BlockedCard, CatalogueReference, CloseForm, ClosePanel, ConnectForm, EndUserView, EventLogView,
     HandshakeCard, Header, IdleExperimentCard, LiveMetricsPanel, OpenReportFile, ReconnectHistory,
-    ReportView, SendBox, SettingsForm, SleepExperimentCard, SupportLinkCard,
+    ReportView, RoundTripCard, SendBox, SettingsForm, SleepExperimentCard, SupportLinkCard,
 };
 use crate::session::{
-    self, BlockedRunner, Console, HandshakeRunner, IdleRunner, Runners, ShownReport, SleepRunner,
-    Support,
+    self, BlockedRunner, Console, HandshakeRunner, IdleRunner, RoundTripRunner, Runners,
+    ShownReport, SleepRunner, Support,
 };
 
 /// The root of the page.
@@ -31,12 +31,15 @@ pub fn App() -> impl IntoView {
     provide_context(handshake);
     let blocked = BlockedRunner::new();
     provide_context(blocked);
+    let round_trips = RoundTripRunner::new();
+    provide_context(round_trips);
     let support = Support::new(
         Runners {
             idle,
             sleep,
             handshake,
             blocked,
+            round_trips,
         },
         shown,
     );
@@ -134,6 +137,7 @@ fn FullConsole(
         <SleepExperimentCard target=target protocols=protocols />
         <BlockedCard />
         <HandshakeCard target=target protocols=protocols />
+        <RoundTripCard target=target protocols=protocols />
         <SupportLinkCard target=target protocols=protocols watch=watch every=every />
         <LiveMetricsPanel />
         <ReconnectHistory />

@@ -1,6 +1,6 @@
 //! The four numbers operators watch, live: open connections, disconnects per close code
-//! (bars, each labelled with its code and count), the time from a send to the next
-//! message (p50/p95 and a sparkline) and reconnections in the last minute.
+//! (bars, each labelled with its code and count), the round trip of the page's own
+//! messages (p50/p95 to 0.01 ms, and a sparkline) and reconnections in the last minute.
 
 use leptos::prelude::*;
 use wsdoctor_core::close_code;
@@ -12,7 +12,7 @@ const SPARK_WIDTH: f64 = 240.0;
 const SPARK_HEIGHT: f64 = 40.0;
 
 fn ms(value: Option<f64>) -> String {
-    value.map_or_else(|| "—".into(), |v| format!("{v:.0} ms"))
+    value.map_or_else(|| "—".into(), |v| format!("{v:.2} ms"))
 }
 
 /// The live metrics panel.
@@ -35,7 +35,7 @@ pub fn LiveMetricsPanel() -> impl IntoView {
                     <dd data-testid="metric-active">{active}</dd>
                 </div>
                 <div>
-                    <dt>"Send to next message, p50 / p95"</dt>
+                    <dt>"Round trip, p50 / p95"</dt>
                     <dd>
                         <span data-testid="metric-p50">{p50}</span>
                         " / "
@@ -53,7 +53,7 @@ pub fn LiveMetricsPanel() -> impl IntoView {
                 </div>
             </dl>
             <p class="muted">
-                "From a message the page sent (a heartbeat, an echo) to the next message received on that connection, whatever it is: a server's own push that comes first counts too, so this is not a paired round trip. "
+                "From a message the page sent to its answer: an echo of the same text, or a reply with the same \"seq\" (a heartbeat numbered with {seq}). A server's own pushes never count. "
                 {move || format!("{} samples.", samples())}
             </p>
             <Sparkline />
@@ -88,7 +88,7 @@ fn Sparkline() -> impl IntoView {
         metrics.with(|m| {
             let max = m.latencies().fold(0.0, f64::max);
             format!(
-                "Send to next message, last {} samples, highest {max:.0} ms",
+                "Round trips, last {} samples, highest {max:.2} ms",
                 m.latencies().len()
             )
         })

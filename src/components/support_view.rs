@@ -11,7 +11,9 @@ use wsdoctor_core::target::mask_secrets;
 
 use super::data::serde_name;
 use super::report_actions::ReportActions;
-use crate::session::{BlockedRunner, HandshakeRunner, IdleRunner, RunState, SleepRunner, Support};
+use crate::session::{
+    BlockedRunner, HandshakeRunner, IdleRunner, RoundTripRunner, RunState, SleepRunner, Support,
+};
 
 /// The focused view for a customer who was sent a support link.
 #[component]
@@ -26,6 +28,7 @@ pub fn EndUserView(
     let slept = expect_context::<SleepRunner>().view();
     let opens = expect_context::<HandshakeRunner>().view();
     let blocked = expect_context::<BlockedRunner>().view();
+    let measured = expect_context::<RoundTripRunner>().view();
     let checks = support.checks();
     let run = support.run_state();
     let results = support.results();
@@ -92,6 +95,18 @@ pub fn EndUserView(
                 step + 1,
                 CheckKind::Handshake.title(),
                 (done + 1).min(all)
+            )
+        }
+        RunState::Running {
+            step,
+            of,
+            kind: CheckKind::Roundtrip,
+        } => {
+            let (sent, all) = measured.with(|v| v.progress);
+            format!(
+                "Step {} of {of}: {} — echo {sent} of {all}.",
+                step + 1,
+                CheckKind::Roundtrip.title()
             )
         }
         RunState::Running {

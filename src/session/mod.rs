@@ -11,6 +11,7 @@ mod handshake_runner;
 mod idle_runner;
 mod page;
 mod persist;
+mod round_trip_runner;
 mod sleep_runner;
 mod status;
 mod support;
@@ -21,6 +22,7 @@ pub use driver::Driver;
 pub use handshake_runner::{HandshakeCardView, HandshakeRunner};
 pub use idle_runner::{IdleRunner, IdleView};
 pub use page::{initial_protocols, initial_target, watch_page_lifecycle};
+pub use round_trip_runner::{RoundTripRunner, RoundTripView};
 pub use sleep_runner::{SleepRunner, SleepView};
 pub use status::{CloseExplanation, ConnectionStatus};
 pub use support::{

@@ -4,24 +4,28 @@
 //! a link's fragment or a file, read-only.
 //!
 //! Each check of a guided run runs on its own runner (`Runners`: idle, sleep, handshake,
-//! blocked, each on the shared experiment runner); its result joins the run in core's
-//! common shape.
+//! blocked, round trips, each on the shared experiment runner); its result joins the run
+//! in core's common shape.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wsdoctor_core::checks::handshake::HandshakeSettings;
+use wsdoctor_core::checks::round_trips::RoundTripSettings;
 use wsdoctor_core::idle::{CompanionMode, IdleSettings, Phase};
 use wsdoctor_core::link::{LinkPresets, SupportLink};
 use wsdoctor_core::report::{
     CheckKind, CheckResult, ClosedExplained, Environment, MAX_LINK_FRAGMENT_BYTES,
     MAX_REPORT_BYTES, Report, ReportInputs, base64url_decode, base64url_encode, blocked_check,
-    build_report, handshake_check, idle_check, markdown, parse_report, sleep_check,
+    build_report, handshake_check, idle_check, markdown, parse_report, round_trip_check,
+    sleep_check,
 };
 use wsdoctor_core::sleep::{Phase as SleepPhase, SleepSettings};
 use wsdoctor_core::target::parse_subprotocols;
 
 use super::page::page_is_https;
-use super::{BlockedRunner, ConsoleView, HandshakeRunner, IdleRunner, SleepRunner};
+use super::{
+    BlockedRunner, ConsoleView, HandshakeRunner, IdleRunner, RoundTripRunner, SleepRunner,
+};
 use crate::browser::files::PickedFile;
 use crate::browser::{clipboard, clock, compression, download, environment, location};
 
@@ -104,6 +108,8 @@ pub struct Runners {
     pub handshake: HandshakeRunner,
     /// The "blocked or down" check.
     pub blocked: BlockedRunner,
+    /// The round-trip check.
+    pub round_trips: RoundTripRunner,
 }
 
 /// The support flow's state, cheap to copy.
@@ -114,6 +120,7 @@ pub struct Support {
     sleep: SleepRunner,
     handshake: HandshakeRunner,
     blocked: BlockedRunner,
+    round_trips: RoundTripRunner,
     shown: ConsoleView,
     run: RwSignal<RunState>,
     /// The target and subprotocols field of the run under way, for its later steps.
@@ -133,6 +140,7 @@ impl Support {
             sleep,
             handshake,
             blocked,
+            round_trips,
         } = runners;
         let presets = LinkPresets::read(location::query_param, page_is_https());
         let support = Support {
@@ -142,6 +150,7 @@ impl Support {
             sleep,
             handshake,
             blocked,
+            round_trips,
             shown,
             run: RwSignal::new(RunState::Ready),
             run_target: StoredValue::new((String::new(), String::new())),
@@ -173,6 +182,14 @@ impl Support {
         Effect::new(move |_| {
             if let Some(result) = answered.with(|v| v.result.clone()) {
                 support.step_done(CheckKind::Blocked, blocked_check(&result));
+            }
+        });
+        // A running round-trip step ends with its last answer (or its deadline).
+        let measured = round_trips.view();
+        Effect::new(move |_| {
+            let finished = measured.with(|v| (!v.running).then(|| v.result.clone()).flatten());
+            if let Some(result) = finished {
+                support.step_done(CheckKind::Roundtrip, round_trip_check(&result));
             }
         });
         // A running sleep step ends when the page came back and the experiment concluded.
@@ -261,6 +278,7 @@ impl Support {
                         s.opens as u64 * s.connect_timeout_ms
                     }
                     CheckKind::Blocked => 2 * wsdoctor_core::checks::blocked::TIMEOUT_MS,
+                    CheckKind::Roundtrip => RoundTripSettings::default().planned_ms(),
                     CheckKind::Sleep => {
                         let s = SleepSettings::default();
                         s.probe_deadline_ms + wsdoctor_core::sleep::SERVER_VIEW_TIMEOUT_MS
@@ -318,6 +336,14 @@ impl Support {
                 self.handshake.start(&target, settings);
             }
             CheckKind::Blocked => self.blocked.start(),
+            CheckKind::Roundtrip => {
+                let settings = RoundTripSettings {
+                    subprotocols: parse_subprotocols(&protocols_text).unwrap_or_default(),
+                    companion: self.companion_mode(),
+                    ..RoundTripSettings::default()
+                };
+                self.round_trips.start(&target, settings);
+            }
             CheckKind::Sleep => {
                 let settings = SleepSettings {
                     heartbeat_payload: self
@@ -383,6 +409,13 @@ impl Support {
             }
             if let Some(result) = self.handshake.view().with_untracked(|v| v.result.clone()) {
                 checks.push(handshake_check(&result));
+            }
+            let measured = self
+                .round_trips
+                .view()
+                .with_untracked(|v| (!v.running).then(|| v.result.clone()).flatten());
+            if let Some(result) = measured {
+                checks.push(round_trip_check(&result));
             }
             if let Some(result) = self.idle.view().with_untracked(|v| v.result.clone()) {
                 checks.push(idle_check(&result));

@@ -6,7 +6,8 @@
 //!   `ws`, each pinned to a core, interleaved rounds, medians;
 //! - `bench_browser`: time to interactive next to a bare Leptos counter page (loopback and
 //!   an emulated slow link), the page under floods of three message sizes next to a raw
-//!   counter, and the idle experiment's time to its verdict behind nginx.
+//!   counter, the idle experiment's time to its verdict behind nginx, and the page's echo
+//!   round trip next to a raw page's.
 //!
 //! Every process here is started by these files, bound to 127.0.0.1, and stopped by them;
 //! each load is bounded in count and time. Every figure is printed beside its goal.
@@ -83,11 +84,15 @@ pub fn run() -> Result<(), Error> {
     let verdicts = steps.require("idle experiment: time to verdict behind nginx", || {
         bench_browser::idle_verdict(&server_bin, &built.dist, &programs)
     })?;
+    let round_trips = steps.require("echo round trips: the page and a raw page", || {
+        bench_browser::round_trips(&server_bin, &built.dist, &programs)
+    })?;
     let report = header(&machine)
         + &bench_browser::load_report(&load, &built.size, &counter.size)
         + &bench_server::report(&ours_idle, &node_idle, &ours, &theirs)
         + &bench_browser::flood_report(&floods)
-        + &bench_browser::idle_verdict_report(&verdicts);
+        + &bench_browser::idle_verdict_report(&verdicts)
+        + &bench_browser::round_trips_report(&round_trips);
     let path = paths::root().join("docs").join("PERFORMANCE.md");
     std::fs::write(&path, &report).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     eprintln!("\n{report}\nwritten to {}", path.display());

@@ -348,3 +348,61 @@ Goal: the verdict at most T + 1.5 s after Start, and the timeout found within 5 
 {rows}"
     )
 }
+
+/// The round-trip benchmark's medians.
+pub struct RoundTrips {
+    /// Echoes per round.
+    pub echoes: u64,
+    /// Rounds per page.
+    pub rounds: u64,
+    /// The raw-JavaScript page's echo round trip, median of the rounds' medians, ms.
+    pub raw_ms: f64,
+    /// The wsdoctor page's, the same way.
+    pub page_ms: f64,
+    /// The server's Ping/Pong round trip, as the page's runs reported it.
+    pub ping_ms: f64,
+}
+
+/// The page's echo round trip next to a raw-JavaScript page's, against the same server.
+pub fn round_trips(
+    server_bin: &Path,
+    dist: &Path,
+    programs: &TestPrograms,
+) -> Result<RoundTrips, Error> {
+    let out = run_program("page-roundtrip", server_bin, dist, programs, &[])?;
+    let value = |key: &str| cmd::number_after(&out, key);
+    let run = RoundTrips {
+        echoes: value("echoes")? as u64,
+        rounds: value("rounds")? as u64,
+        raw_ms: value("raw.p50_ms")?,
+        page_ms: value("page.p50_ms")?,
+        ping_ms: value("page.ping_p50_ms")?,
+    };
+    eprintln!(
+        "echo round trip: raw page {:.3} ms, wsdoctor page {:.3} ms (+{:.3} ms); server Ping/Pong {:.3} ms",
+        run.raw_ms,
+        run.page_ms,
+        run.page_ms - run.raw_ms,
+        run.ping_ms
+    );
+    Ok(run)
+}
+
+/// The round trip's section of `docs/PERFORMANCE.md`.
+pub fn round_trips_report(run: &RoundTrips) -> String {
+    let over = run.page_ms - run.raw_ms;
+    let outcome = if over <= 0.2 { "met" } else { "NOT met" };
+    format!(
+        "\n## Round trips: the page's echo next to a raw page's\n\n\
+Both pages are cross-origin isolated (5 µs timers) and send the companion's numbered \
+`echo` messages to the same wsdoctor-server, one every 20 ms, {} per round, {} rounds \
+each, alternating; each answer is timed with `performance.now()` from just before the send \
+to the message event. The wsdoctor page runs its round-trip card (`roundtrip`); the raw \
+page is a socket and a script. Figures: the median of the rounds' medians. Goal: the \
+page within 0.2 ms of the raw page.\n\n\
+| raw page | wsdoctor page | difference | server's Ping/Pong (for scale) | goal |\n\
+| --- | --- | --- | --- | --- |\n\
+| {:.3} ms | {:.3} ms | {:+.3} ms | {:.3} ms | {outcome} |\n",
+        run.echoes, run.rounds, run.raw_ms, run.page_ms, over, run.ping_ms
+    )
+}

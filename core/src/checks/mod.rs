@@ -4,3 +4,4 @@
 
 pub mod blocked;
 pub mod handshake;
+pub mod round_trips;

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 use crate::checks::blocked::{self, BlockedResult, HttpSide, Verdict};
 use crate::checks::handshake::{Failure, HandshakeResult, OpenOutcome};
+use crate::checks::round_trips::{self, RoundTripResult};
 use crate::idle::{IdleResult, verdict};
 use crate::sleep::{Fate, SleepResult, sleep_verdict};
 
@@ -80,7 +81,11 @@ impl CheckKind {
     pub fn is_available(self) -> bool {
         matches!(
             self,
-            CheckKind::Idle | CheckKind::Sleep | CheckKind::Handshake | CheckKind::Blocked
+            CheckKind::Idle
+                | CheckKind::Sleep
+                | CheckKind::Handshake
+                | CheckKind::Blocked
+                | CheckKind::Roundtrip
         )
     }
 
@@ -400,9 +405,100 @@ pub fn blocked_check(result: &BlockedResult) -> CheckResult {
     }
 }
 
+/// The round-trip check's result in the common shape. Pass: echoes came back and none was
+/// lost; warn: some were lost; fail: the companion answered none (the path loses
+/// messages); error: it could not run, was stopped, or the server sends nothing back (no
+/// round trip can be measured with messages).
+pub fn round_trip_check(result: &RoundTripResult) -> CheckResult {
+    let status = if result.cancelled || (result.answered == 0 && result.failure.is_some()) {
+        CheckStatus::Error
+    } else if result.answered == 0 {
+        if result.companion {
+            CheckStatus::Fail
+        } else {
+            CheckStatus::Error
+        }
+    } else if result.lost > 0 || result.failure.is_some() {
+        CheckStatus::Warn
+    } else {
+        CheckStatus::Pass
+    };
+    let details = json!({
+        "companion": result.companion,
+        "protocol": result.protocol,
+        "sent": result.sent,
+        "answered": result.answered,
+        "lost": result.lost,
+        "echo": result.echo,
+        "ping": result.ping,
+        "echo_ms": result.echo_ms,
+        "ping_ms": result.ping_ms,
+        "clock_offset_ms": result.clock_offset_ms,
+        "clock_offset_within_ms": result.clock_offset_within_ms,
+        "resolution_ms": result.resolution_ms,
+        "other_messages": result.other_messages,
+        "cancelled": result.cancelled,
+        "failure": result.failure,
+    });
+    CheckResult {
+        kind: CheckKind::Roundtrip,
+        status,
+        summary: round_trips::headline(result),
+        details,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_round_trip_passes_warns_fails_or_could_not_run_by_what_came_back() {
+        let base = RoundTripResult {
+            sent: 10,
+            answered: 10,
+            ..RoundTripResult::default()
+        };
+        let status = |result: RoundTripResult| round_trip_check(&result).status;
+        assert_eq!(status(base.clone()), CheckStatus::Pass);
+        let lossy = RoundTripResult {
+            answered: 8,
+            lost: 2,
+            ..base.clone()
+        };
+        assert_eq!(status(lossy), CheckStatus::Warn);
+        let silent = RoundTripResult {
+            answered: 0,
+            lost: 10,
+            ..base.clone()
+        };
+        assert_eq!(
+            status(silent.clone()),
+            CheckStatus::Error,
+            "a server that echoes nothing"
+        );
+        let companion_lost_all = RoundTripResult {
+            companion: true,
+            ..silent
+        };
+        assert_eq!(
+            status(companion_lost_all),
+            CheckStatus::Fail,
+            "the path loses messages"
+        );
+        let refused = RoundTripResult {
+            sent: 0,
+            answered: 0,
+            failure: Some("bad".into()),
+            ..RoundTripResult::default()
+        };
+        assert_eq!(status(refused), CheckStatus::Error);
+        let stopped = RoundTripResult {
+            cancelled: true,
+            ..base
+        };
+        assert_eq!(status(stopped), CheckStatus::Error);
+    }
 
     #[test]
     fn every_kind_is_named_once_and_read_back_from_its_name() {
@@ -420,7 +516,7 @@ mod tests {
     }
 
     #[test]
-    fn the_blocked_handshake_idle_and_sleep_checks_run_in_this_version() {
+    fn the_blocked_handshake_roundtrip_idle_and_sleep_checks_run_in_this_version() {
         let available: Vec<CheckKind> = CheckKind::ALL
             .into_iter()
             .filter(|k| k.is_available())
@@ -430,6 +526,7 @@ mod tests {
             [
                 CheckKind::Blocked,
                 CheckKind::Handshake,
+                CheckKind::Roundtrip,
                 CheckKind::Idle,
                 CheckKind::Sleep
             ]

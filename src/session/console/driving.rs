@@ -26,7 +26,11 @@ impl Console {
                 let _ = self
                     .runtime
                     .try_update_value(|rt| rt.evidence.sent(conn, now, size));
-                let _ = self.metrics.try_update_untracked(|m| m.sent(conn, now));
+                if let Payload::Text(text) = payload {
+                    let _ = self
+                        .metrics
+                        .try_update_untracked(|m| m.sent(conn, now, text));
+                }
                 LogEvent::Sent(payload.summary())
             }
             Err(err) => LogEvent::SendFailed {
@@ -158,13 +162,13 @@ impl Console {
                 }
             }
             SocketEvent::Text(text) => {
-                self.note_traffic(conn, now);
+                self.note_traffic(conn, now, Some(&text));
                 self.record(Some(conn), LogEvent::Received(MessageSummary::text(&text)));
                 self.feed(Input::Message(conn));
                 self.on_companion_message(conn, &text);
             }
             SocketEvent::LongText { head, bytes } => {
-                self.note_traffic(conn, now);
+                self.note_traffic(conn, now, None);
                 self.record(
                     Some(conn),
                     LogEvent::Received(MessageSummary::text_start(&head, bytes)),
@@ -172,7 +176,7 @@ impl Console {
                 self.feed(Input::Message(conn));
             }
             SocketEvent::Binary { head, bytes } => {
-                self.note_traffic(conn, now);
+                self.note_traffic(conn, now, None);
                 self.record(
                     Some(conn),
                     LogEvent::Received(MessageSummary::binary_start(&head, bytes)),
@@ -203,10 +207,16 @@ impl Console {
         }
     }
 
-    pub(super) fn note_traffic(&self, conn: ConnId, now: Millis) {
+    /// Traffic on `conn`: evidence for the close explanation, and (for a text) perhaps
+    /// the round trip of one of the page's own messages.
+    pub(super) fn note_traffic(&self, conn: ConnId, now: Millis, text: Option<&str>) {
         let _ = self
             .runtime
             .try_update_value(|rt| rt.evidence.received(conn, now));
-        let _ = self.metrics.try_update_untracked(|m| m.received(conn, now));
+        if let Some(text) = text {
+            let _ = self
+                .metrics
+                .try_update_untracked(|m| m.received(conn, now, text));
+        }
     }
 }

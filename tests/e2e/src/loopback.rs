@@ -24,3 +24,22 @@ where
     });
     (addr, task)
 }
+
+/// Serves `html` to every request on a free loopback port, cross-origin isolated (COOP
+/// and COEP, as wsdoctor-server serves its page, so timers are as fine as the page's):
+/// the benchmarks' raw-JavaScript reference pages. Returns its address; it serves until
+/// the program ends.
+pub async fn serve_isolated_page(html: &'static str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (addr, _task) = serve(move |mut stream| async move {
+        let mut request = [0u8; 4096];
+        let _ = stream.read(&mut request).await;
+        let response = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: text/html; charset=utf-8\r\ncross-origin-opener-policy: same-origin\r\ncross-origin-embedder-policy: require-corp\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{html}",
+            html.len()
+        );
+        let _ = stream.write_all(response.as_bytes()).await;
+    })
+    .await;
+    format!("http://{addr}/")
+}

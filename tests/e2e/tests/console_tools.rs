@@ -29,7 +29,7 @@ where
 }
 
 #[tokio::test]
-async fn a_heartbeat_set_in_the_page_is_echoed_and_measured_as_latency() {
+async fn a_heartbeat_set_in_the_page_comes_back_and_is_measured_as_a_round_trip() {
     let server = Server::start();
     let browser = Browser::start().await;
     let page = ConsolePage::open(&browser, &server.page_url()).await;
@@ -56,8 +56,14 @@ async fn a_heartbeat_set_in_the_page_is_echoed_and_measured_as_latency() {
         text.ends_with(" ms").then_some(text)
     })
     .await;
-    let ms: f64 = p50.trim_end_matches(" ms").parse().expect("a number of ms");
+    let number = p50.trim_end_matches(" ms");
+    let ms: f64 = number.parse().expect("a number of ms");
     assert!(ms < 1000.0, "loopback echo answers fast: {p50}");
+    assert_eq!(
+        number.split_once('.').map(|(_, d)| d.len()),
+        Some(2),
+        "to 0.01 ms: {p50}"
+    );
 
     page.disconnect().await;
     page.wait_for_status("closed").await;

@@ -50,7 +50,7 @@ struct Run {
 async fn main() {
     let server = Server::start();
     let browser = Browser::start_with(&["--enable-blink-features=ForceEagerMeasureMemory"]).await;
-    let raw_url = serve_raw_page().await;
+    let raw_url = wsdoctor_e2e::loopback::serve_isolated_page(RAW_PAGE).await;
     for (bytes, count) in FLOODS {
         let flood = FloodServer::start_sized(count, bytes).await;
         let (mut raw, mut page) = (Vec::new(), Vec::new());
@@ -159,21 +159,4 @@ async fn memory(browser: &Browser) -> i64 {
         .as_i64()
         .filter(|b| *b >= 0)
         .unwrap_or_else(|| panic!("no memory figure from the browser: {bytes}"))
-}
-
-/// Serves the raw page over HTTP on a loopback port (any request gets it); returns its URL.
-/// The task ends with the process.
-async fn serve_raw_page() -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let (addr, _task) = wsdoctor_e2e::loopback::serve(|mut stream| async move {
-        let mut request = [0u8; 4096];
-        let _ = stream.read(&mut request).await;
-        let response = format!(
-            "HTTP/1.1 200 OK\r\ncontent-type: text/html; charset=utf-8\r\ncross-origin-opener-policy: same-origin\r\ncross-origin-embedder-policy: require-corp\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{RAW_PAGE}",
-            RAW_PAGE.len()
-        );
-        let _ = stream.write_all(response.as_bytes()).await;
-    })
-    .await;
-    format!("http://{addr}/")
 }
