@@ -19,6 +19,22 @@ pub fn travels_on_wire(code: u16) -> bool {
     matches!(code, 1000..=1003 | 1007..=1014 | 3000..=4999)
 }
 
+/// Why no endpoint may send `code` in a close frame, in one sentence; `None` if it may.
+pub fn why_not_on_wire(code: u16) -> Option<String> {
+    if travels_on_wire(code) {
+        return None;
+    }
+    Some(match code {
+        1005 => "1005 means the close frame carried no code: a WebSocket implementation reports it locally and never sends it".into(),
+        1006 => "1006 means the connection ended without a close frame: it is reported locally and can never be sent".into(),
+        1015 => "1015 means the TLS handshake failed: it is reported locally and never sent".into(),
+        1004 => "1004 is reserved by RFC 6455 and must not be sent".into(),
+        1016..=2999 => format!("{code} is reserved for future WebSocket standards and must not be sent"),
+        0..=999 => format!("{code} is below 1000: no close code is"),
+        _ => format!("{code} is above 4999: no close code is"),
+    })
+}
+
 /// Whether a page's `WebSocket.close(code)` accepts `code` (others throw).
 pub fn page_may_close_with(code: u16) -> bool {
     code == 1000 || (3000..=4999).contains(&code)

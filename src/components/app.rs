@@ -8,11 +8,12 @@ use wsdoctor_core::settings::seconds_field;
 
 use super::{
     BlockedCard, CatalogueReference, CloseForm, ClosePanel, ConnectForm, EndUserView, EventLogView,
-    HandshakeCard, Header, IdleExperimentCard, LiveMetricsPanel, OpenReportFile, ReconnectHistory,
-    ReportView, RoundTripCard, SendBox, SettingsForm, SleepExperimentCard, SupportLinkCard,
+    HandshakeCard, Header, IdleExperimentCard, LabCard, LiveMetricsPanel, OpenReportFile,
+    ReconnectHistory, ReportView, RoundTripCard, SendBox, SettingsForm, SleepExperimentCard,
+    SupportLinkCard,
 };
 use crate::session::{
-    self, BlockedRunner, Console, HandshakeRunner, IdleRunner, RoundTripRunner, Runners,
+    self, BlockedRunner, Console, HandshakeRunner, IdleRunner, LabRunner, RoundTripRunner, Runners,
     ShownReport, SleepRunner, Support,
 };
 
@@ -33,6 +34,8 @@ pub fn App() -> impl IntoView {
     provide_context(blocked);
     let round_trips = RoundTripRunner::new();
     provide_context(round_trips);
+    let lab = LabRunner::new();
+    provide_context(lab);
     let support = Support::new(
         Runners {
             idle,
@@ -40,6 +43,7 @@ pub fn App() -> impl IntoView {
             handshake,
             blocked,
             round_trips,
+            lab,
         },
         shown,
     );
@@ -138,6 +142,7 @@ fn FullConsole(
         <BlockedCard />
         <HandshakeCard target=target protocols=protocols />
         <RoundTripCard target=target protocols=protocols />
+        <LabCard target=target />
         <SupportLinkCard target=target protocols=protocols watch=watch every=every />
         <LiveMetricsPanel />
         <ReconnectHistory />

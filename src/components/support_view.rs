@@ -12,7 +12,8 @@ use wsdoctor_core::target::mask_secrets;
 use super::data::serde_name;
 use super::report_actions::ReportActions;
 use crate::session::{
-    BlockedRunner, HandshakeRunner, IdleRunner, RoundTripRunner, RunState, SleepRunner, Support,
+    BlockedRunner, HandshakeRunner, IdleRunner, LabRunner, RoundTripRunner, RunState, SleepRunner,
+    Support,
 };
 
 /// The focused view for a customer who was sent a support link.
@@ -29,6 +30,7 @@ pub fn EndUserView(
     let opens = expect_context::<HandshakeRunner>().view();
     let blocked = expect_context::<BlockedRunner>().view();
     let measured = expect_context::<RoundTripRunner>().view();
+    let taught = expect_context::<LabRunner>().view();
     let checks = support.checks();
     let run = support.run_state();
     let results = support.results();
@@ -107,6 +109,19 @@ pub fn EndUserView(
                 "Step {} of {of}: {} — echo {sent} of {all}.",
                 step + 1,
                 CheckKind::Roundtrip.title()
+            )
+        }
+        RunState::Running {
+            step,
+            of,
+            kind: CheckKind::Lab,
+        } => {
+            let (done, all) = taught.with(|v| v.progress);
+            format!(
+                "Step {} of {of}: {} — ending {} of {all}.",
+                step + 1,
+                CheckKind::Lab.title(),
+                (done + 1).min(all)
             )
         }
         RunState::Running {

@@ -33,6 +33,8 @@ pub enum Reported {
     Closed {
         /// The close code.
         code: u16,
+        /// The close reason.
+        reason: String,
         /// Whether the closing handshake completed.
         was_clean: bool,
     },
@@ -155,8 +157,14 @@ impl<S: Copy + Eq + Hash + 'static, T: Copy + Eq + Hash + 'static> Driver<S, T> 
                 }
                 SocketEvent::Error => return,
                 SocketEvent::Closed {
-                    code, was_clean, ..
-                } => Reported::Closed { code, was_clean },
+                    code,
+                    reason,
+                    was_clean,
+                } => Reported::Closed {
+                    code,
+                    reason,
+                    was_clean,
+                },
             };
             report(reported);
         });
@@ -164,6 +172,7 @@ impl<S: Copy + Eq + Hash + 'static, T: Copy + Eq + Hash + 'static> Driver<S, T> 
             leptos::logging::warn!("a probe could not open: {err}");
             on_report(Reported::Closed {
                 code: 1006,
+                reason: String::new(),
                 was_clean: false,
             });
         }

@@ -170,7 +170,9 @@ impl Experiment for IdleExperiment {
         match report {
             Reported::Opened { protocol, .. } => Input::Opened { probe, protocol },
             Reported::Message(text) => Input::Message { probe, text },
-            Reported::Closed { code, was_clean } => Input::Closed {
+            Reported::Closed {
+                code, was_clean, ..
+            } => Input::Closed {
                 probe,
                 code,
                 was_clean,

@@ -186,7 +186,9 @@ impl Experiment for SleepExperiment {
         match report {
             Reported::Opened { protocol, .. } => Input::Opened { conn, protocol },
             Reported::Message(text) => Input::Message { conn, text },
-            Reported::Closed { code, was_clean } => Input::Closed {
+            Reported::Closed {
+                code, was_clean, ..
+            } => Input::Closed {
                 conn,
                 code,
                 was_clean,

@@ -4,11 +4,12 @@
 //! a link's fragment or a file, read-only.
 //!
 //! Each check of a guided run runs on its own runner (`Runners`: idle, sleep, handshake,
-//! blocked, round trips, each on the shared experiment runner); its result joins the run
-//! in core's common shape.
+//! blocked, round trips, the close-code lab, each on the shared experiment runner); its
+//! result joins the run in core's common shape.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use wsdoctor_core::checks::close_lab::{CASE_TIMEOUT_MS, LabCase};
 use wsdoctor_core::checks::handshake::HandshakeSettings;
 use wsdoctor_core::checks::round_trips::RoundTripSettings;
 use wsdoctor_core::idle::{CompanionMode, IdleSettings, Phase};
@@ -16,7 +17,7 @@ use wsdoctor_core::link::{LinkPresets, SupportLink};
 use wsdoctor_core::report::{
     CheckKind, CheckResult, ClosedExplained, Environment, MAX_LINK_FRAGMENT_BYTES,
     MAX_REPORT_BYTES, Report, ReportInputs, base64url_decode, base64url_encode, blocked_check,
-    build_report, handshake_check, idle_check, markdown, parse_report, round_trip_check,
+    build_report, handshake_check, idle_check, lab_check, markdown, parse_report, round_trip_check,
     sleep_check,
 };
 use wsdoctor_core::sleep::{Phase as SleepPhase, SleepSettings};
@@ -24,7 +25,8 @@ use wsdoctor_core::target::parse_subprotocols;
 
 use super::page::page_is_https;
 use super::{
-    BlockedRunner, ConsoleView, HandshakeRunner, IdleRunner, RoundTripRunner, SleepRunner,
+    BlockedRunner, ConsoleView, HandshakeRunner, IdleRunner, LabRunner, RoundTripRunner,
+    SleepRunner,
 };
 use crate::browser::files::PickedFile;
 use crate::browser::{clipboard, clock, compression, download, environment, location};
@@ -110,6 +112,8 @@ pub struct Runners {
     pub blocked: BlockedRunner,
     /// The round-trip check.
     pub round_trips: RoundTripRunner,
+    /// The close-code lab.
+    pub lab: LabRunner,
 }
 
 /// The support flow's state, cheap to copy.
@@ -121,6 +125,7 @@ pub struct Support {
     handshake: HandshakeRunner,
     blocked: BlockedRunner,
     round_trips: RoundTripRunner,
+    lab: LabRunner,
     shown: ConsoleView,
     run: RwSignal<RunState>,
     /// The target and subprotocols field of the run under way, for its later steps.
@@ -141,6 +146,7 @@ impl Support {
             handshake,
             blocked,
             round_trips,
+            lab,
         } = runners;
         let presets = LinkPresets::read(location::query_param, page_is_https());
         let support = Support {
@@ -151,6 +157,7 @@ impl Support {
             handshake,
             blocked,
             round_trips,
+            lab,
             shown,
             run: RwSignal::new(RunState::Ready),
             run_target: StoredValue::new((String::new(), String::new())),
@@ -190,6 +197,14 @@ impl Support {
             let finished = measured.with(|v| (!v.running).then(|| v.result.clone()).flatten());
             if let Some(result) = finished {
                 support.step_done(CheckKind::Roundtrip, round_trip_check(&result));
+            }
+        });
+        // A running lab step ends with its last ending.
+        let taught = lab.view();
+        Effect::new(move |_| {
+            let finished = taught.with(|v| (!v.running).then(|| v.result.clone()).flatten());
+            if let Some(result) = finished {
+                support.step_done(CheckKind::Lab, lab_check(&result));
             }
         });
         // A running sleep step ends when the page came back and the experiment concluded.
@@ -279,6 +294,7 @@ impl Support {
                     }
                     CheckKind::Blocked => 2 * wsdoctor_core::checks::blocked::TIMEOUT_MS,
                     CheckKind::Roundtrip => RoundTripSettings::default().planned_ms(),
+                    CheckKind::Lab => LabCase::standard_set().len() as u64 * CASE_TIMEOUT_MS,
                     CheckKind::Sleep => {
                         let s = SleepSettings::default();
                         s.probe_deadline_ms + wsdoctor_core::sleep::SERVER_VIEW_TIMEOUT_MS
@@ -344,6 +360,7 @@ impl Support {
                 };
                 self.round_trips.start(&target, settings);
             }
+            CheckKind::Lab => self.lab.start(&target, LabCase::standard_set()),
             CheckKind::Sleep => {
                 let settings = SleepSettings {
                     heartbeat_payload: self
@@ -416,6 +433,13 @@ impl Support {
                 .with_untracked(|v| (!v.running).then(|| v.result.clone()).flatten());
             if let Some(result) = measured {
                 checks.push(round_trip_check(&result));
+            }
+            let taught = self
+                .lab
+                .view()
+                .with_untracked(|v| (!v.running).then(|| v.result.clone()).flatten());
+            if let Some(result) = taught {
+                checks.push(lab_check(&result));
             }
             if let Some(result) = self.idle.view().with_untracked(|v| v.result.clone()) {
                 checks.push(idle_check(&result));

@@ -3,5 +3,6 @@
 //! run and the report under its `kind` name (`crate::report::CheckKind`).
 
 pub mod blocked;
+pub mod close_lab;
 pub mod handshake;
 pub mod round_trips;

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::checks::blocked::{self, BlockedResult, HttpSide, Verdict};
+use crate::checks::close_lab::{self, LabResult};
 use crate::checks::handshake::{Failure, HandshakeResult, OpenOutcome};
 use crate::checks::round_trips::{self, RoundTripResult};
 use crate::idle::{IdleResult, verdict};
@@ -86,6 +87,7 @@ impl CheckKind {
                 | CheckKind::Handshake
                 | CheckKind::Blocked
                 | CheckKind::Roundtrip
+                | CheckKind::Lab
         )
     }
 
@@ -448,6 +450,28 @@ pub fn round_trip_check(result: &RoundTripResult) -> CheckResult {
     }
 }
 
+/// The close-code lab's result in the common shape. Pass: every ending was seen from both
+/// sides; warn: some case did not complete; error: it could not run, or was stopped.
+pub fn lab_check(result: &LabResult) -> CheckResult {
+    let status = if result.failure.is_some() || result.cancelled {
+        CheckStatus::Error
+    } else if result.rows.iter().any(|r| r.failure.is_some()) {
+        CheckStatus::Warn
+    } else {
+        CheckStatus::Pass
+    };
+    CheckResult {
+        kind: CheckKind::Lab,
+        status,
+        summary: close_lab::headline(result),
+        details: json!({
+            "rows": result.rows,
+            "cancelled": result.cancelled,
+            "failure": result.failure,
+        }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -516,7 +540,7 @@ mod tests {
     }
 
     #[test]
-    fn the_blocked_handshake_roundtrip_idle_and_sleep_checks_run_in_this_version() {
+    fn the_blocked_handshake_roundtrip_idle_sleep_and_lab_checks_run_in_this_version() {
         let available: Vec<CheckKind> = CheckKind::ALL
             .into_iter()
             .filter(|k| k.is_available())
@@ -528,7 +552,8 @@ mod tests {
                 CheckKind::Handshake,
                 CheckKind::Roundtrip,
                 CheckKind::Idle,
-                CheckKind::Sleep
+                CheckKind::Sleep,
+                CheckKind::Lab
             ]
         );
     }
