@@ -277,10 +277,10 @@ mod tests {
 
     #[test]
     fn a_reserved_check_this_version_cannot_run_is_refused_by_name() {
-        let presets = read(&[("checks", "idle,soak")]);
+        let presets = read(&[("checks", "idle,size")]);
         assert!(presets.checks.is_empty());
         assert!(
-            presets.problems[0].contains("the soak check is not in this version"),
+            presets.problems[0].contains("the size check is not in this version"),
             "{:?}",
             presets.problems
         );

@@ -10,11 +10,11 @@ use super::{
     BlockedCard, CatalogueReference, CloseForm, ClosePanel, ConnectForm, EndUserView, EventLogView,
     HandshakeCard, Header, IdleExperimentCard, LabCard, LiveMetricsPanel, OpenReportFile,
     ReconnectHistory, ReportView, RoundTripCard, SendBox, SettingsForm, SleepExperimentCard,
-    SupportLinkCard,
+    SoakCard, SupportLinkCard,
 };
 use crate::session::{
     self, BlockedRunner, Console, HandshakeRunner, IdleRunner, LabRunner, RoundTripRunner, Runners,
-    ShownReport, SleepRunner, Support,
+    ShownReport, SleepRunner, SoakRunner, Support,
 };
 
 /// The root of the page.
@@ -36,6 +36,8 @@ pub fn App() -> impl IntoView {
     provide_context(round_trips);
     let lab = LabRunner::new();
     provide_context(lab);
+    let soak = SoakRunner::new();
+    provide_context(soak);
     let support = Support::new(
         Runners {
             idle,
@@ -44,6 +46,7 @@ pub fn App() -> impl IntoView {
             blocked,
             round_trips,
             lab,
+            soak,
         },
         shown,
     );
@@ -143,6 +146,7 @@ fn FullConsole(
         <HandshakeCard target=target protocols=protocols />
         <RoundTripCard target=target protocols=protocols />
         <LabCard target=target />
+        <SoakCard target=target />
         <SupportLinkCard target=target protocols=protocols watch=watch every=every />
         <LiveMetricsPanel />
         <ReconnectHistory />

@@ -13,7 +13,7 @@ use super::data::serde_name;
 use super::report_actions::ReportActions;
 use crate::session::{
     BlockedRunner, HandshakeRunner, IdleRunner, LabRunner, RoundTripRunner, RunState, SleepRunner,
-    Support,
+    SoakRunner, Support,
 };
 
 /// The focused view for a customer who was sent a support link.
@@ -31,6 +31,7 @@ pub fn EndUserView(
     let blocked = expect_context::<BlockedRunner>().view();
     let measured = expect_context::<RoundTripRunner>().view();
     let taught = expect_context::<LabRunner>().view();
+    let soaked = expect_context::<SoakRunner>().view();
     let checks = support.checks();
     let run = support.run_state();
     let results = support.results();
@@ -109,6 +110,20 @@ pub fn EndUserView(
                 "Step {} of {of}: {} — echo {sent} of {all}.",
                 step + 1,
                 CheckKind::Roundtrip.title()
+            )
+        }
+        RunState::Running {
+            step,
+            of,
+            kind: CheckKind::Soak,
+        } => {
+            let (ran, all) = soaked.with(|v| v.progress);
+            format!(
+                "Step {} of {of}: {} — {} of {}.",
+                step + 1,
+                CheckKind::Soak.title(),
+                seconds(ran),
+                seconds(all)
             )
         }
         RunState::Running {

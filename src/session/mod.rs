@@ -14,6 +14,7 @@ mod page;
 mod persist;
 mod round_trip_runner;
 mod sleep_runner;
+mod soak_runner;
 mod status;
 mod support;
 
@@ -26,6 +27,7 @@ pub use lab_runner::{LabRunner, LabView};
 pub use page::{initial_protocols, initial_target, watch_page_lifecycle};
 pub use round_trip_runner::{RoundTripRunner, RoundTripView};
 pub use sleep_runner::{SleepRunner, SleepView};
+pub use soak_runner::{SoakRunner, SoakView};
 pub use status::{CloseExplanation, ConnectionStatus};
 pub use support::{
     CopyByHand, OpenedReport, Outcome, RunState, Runners, ShownReport, Support, chosen_file,

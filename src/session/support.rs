@@ -4,21 +4,22 @@
 //! a link's fragment or a file, read-only.
 //!
 //! Each check of a guided run runs on its own runner (`Runners`: idle, sleep, handshake,
-//! blocked, round trips, the close-code lab, each on the shared experiment runner); its
-//! result joins the run in core's common shape.
+//! blocked, round trips, the close-code lab, the reconnect soak, each on the shared
+//! experiment runner); its result joins the run in core's common shape.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wsdoctor_core::checks::close_lab::{CASE_TIMEOUT_MS, LabCase};
 use wsdoctor_core::checks::handshake::HandshakeSettings;
 use wsdoctor_core::checks::round_trips::RoundTripSettings;
+use wsdoctor_core::checks::soak::SoakSettings;
 use wsdoctor_core::idle::{CompanionMode, IdleSettings, Phase};
 use wsdoctor_core::link::{LinkPresets, SupportLink};
 use wsdoctor_core::report::{
     CheckKind, CheckResult, ClosedExplained, Environment, MAX_LINK_FRAGMENT_BYTES,
     MAX_REPORT_BYTES, Report, ReportInputs, base64url_decode, base64url_encode, blocked_check,
     build_report, handshake_check, idle_check, lab_check, markdown, parse_report, round_trip_check,
-    sleep_check,
+    sleep_check, soak_check,
 };
 use wsdoctor_core::sleep::{Phase as SleepPhase, SleepSettings};
 use wsdoctor_core::target::parse_subprotocols;
@@ -26,7 +27,7 @@ use wsdoctor_core::target::parse_subprotocols;
 use super::page::page_is_https;
 use super::{
     BlockedRunner, ConsoleView, HandshakeRunner, IdleRunner, LabRunner, RoundTripRunner,
-    SleepRunner,
+    SleepRunner, SoakRunner,
 };
 use crate::browser::files::PickedFile;
 use crate::browser::{clipboard, clock, compression, download, environment, location};
@@ -114,6 +115,8 @@ pub struct Runners {
     pub round_trips: RoundTripRunner,
     /// The close-code lab.
     pub lab: LabRunner,
+    /// The reconnect soak.
+    pub soak: SoakRunner,
 }
 
 /// The support flow's state, cheap to copy.
@@ -126,6 +129,7 @@ pub struct Support {
     blocked: BlockedRunner,
     round_trips: RoundTripRunner,
     lab: LabRunner,
+    soak: SoakRunner,
     shown: ConsoleView,
     run: RwSignal<RunState>,
     /// The target and subprotocols field of the run under way, for its later steps.
@@ -147,6 +151,7 @@ impl Support {
             blocked,
             round_trips,
             lab,
+            soak,
         } = runners;
         let presets = LinkPresets::read(location::query_param, page_is_https());
         let support = Support {
@@ -158,6 +163,7 @@ impl Support {
             blocked,
             round_trips,
             lab,
+            soak,
             shown,
             run: RwSignal::new(RunState::Ready),
             run_target: StoredValue::new((String::new(), String::new())),
@@ -205,6 +211,14 @@ impl Support {
             let finished = taught.with(|v| (!v.running).then(|| v.result.clone()).flatten());
             if let Some(result) = finished {
                 support.step_done(CheckKind::Lab, lab_check(&result));
+            }
+        });
+        // A running soak step ends with its time.
+        let soaked = soak.view();
+        Effect::new(move |_| {
+            let finished = soaked.with(|v| (!v.running).then(|| v.result.clone()).flatten());
+            if let Some(result) = finished {
+                support.step_done(CheckKind::Soak, soak_check(&result));
             }
         });
         // A running sleep step ends when the page came back and the experiment concluded.
@@ -295,6 +309,7 @@ impl Support {
                     CheckKind::Blocked => 2 * wsdoctor_core::checks::blocked::TIMEOUT_MS,
                     CheckKind::Roundtrip => RoundTripSettings::default().planned_ms(),
                     CheckKind::Lab => LabCase::standard_set().len() as u64 * CASE_TIMEOUT_MS,
+                    CheckKind::Soak => SoakSettings::default().duration_ms,
                     CheckKind::Sleep => {
                         let s = SleepSettings::default();
                         s.probe_deadline_ms + wsdoctor_core::sleep::SERVER_VIEW_TIMEOUT_MS
@@ -361,6 +376,7 @@ impl Support {
                 self.round_trips.start(&target, settings);
             }
             CheckKind::Lab => self.lab.start(&target, LabCase::standard_set()),
+            CheckKind::Soak => self.soak.start(&target, SoakSettings::default()),
             CheckKind::Sleep => {
                 let settings = SleepSettings {
                     heartbeat_payload: self
@@ -440,6 +456,13 @@ impl Support {
                 .with_untracked(|v| (!v.running).then(|| v.result.clone()).flatten());
             if let Some(result) = taught {
                 checks.push(lab_check(&result));
+            }
+            let soaked = self
+                .soak
+                .view()
+                .with_untracked(|v| (!v.running).then(|| v.result.clone()).flatten());
+            if let Some(result) = soaked {
+                checks.push(soak_check(&result));
             }
             if let Some(result) = self.idle.view().with_untracked(|v| v.result.clone()) {
                 checks.push(idle_check(&result));

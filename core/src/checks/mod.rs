@@ -6,3 +6,4 @@ pub mod blocked;
 pub mod close_lab;
 pub mod handshake;
 pub mod round_trips;
+pub mod soak;

@@ -11,6 +11,7 @@ use crate::checks::blocked::{self, BlockedResult, HttpSide, Verdict};
 use crate::checks::close_lab::{self, LabResult};
 use crate::checks::handshake::{Failure, HandshakeResult, OpenOutcome};
 use crate::checks::round_trips::{self, RoundTripResult};
+use crate::checks::soak::{self, SoakResult};
 use crate::idle::{IdleResult, verdict};
 use crate::sleep::{Fate, SleepResult, sleep_verdict};
 
@@ -88,6 +89,7 @@ impl CheckKind {
                 | CheckKind::Blocked
                 | CheckKind::Roundtrip
                 | CheckKind::Lab
+                | CheckKind::Soak
         )
     }
 
@@ -472,6 +474,31 @@ pub fn lab_check(result: &LabResult) -> CheckResult {
     }
 }
 
+/// The reconnect soak's result in the common shape. Pass: every policy came back after
+/// every ending; warn: a policy gave up (that policy's own rule, said in its row); error:
+/// it could not run or was stopped.
+pub fn soak_check(result: &SoakResult) -> CheckResult {
+    let status = if result.failure.is_some() || result.cancelled {
+        CheckStatus::Error
+    } else if result.lanes.iter().any(|l| l.gave_up.is_some()) {
+        CheckStatus::Warn
+    } else {
+        CheckStatus::Pass
+    };
+    CheckResult {
+        kind: CheckKind::Soak,
+        status,
+        summary: soak::headline(result),
+        details: json!({
+            "ran_ms": result.ran_ms,
+            "closes_per_minute": result.closes_per_minute,
+            "lanes": result.lanes,
+            "cancelled": result.cancelled,
+            "failure": result.failure,
+        }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -540,7 +567,7 @@ mod tests {
     }
 
     #[test]
-    fn the_blocked_handshake_roundtrip_idle_sleep_and_lab_checks_run_in_this_version() {
+    fn every_check_kind_runs_in_this_version_but_size() {
         let available: Vec<CheckKind> = CheckKind::ALL
             .into_iter()
             .filter(|k| k.is_available())
@@ -553,7 +580,8 @@ mod tests {
                 CheckKind::Roundtrip,
                 CheckKind::Idle,
                 CheckKind::Sleep,
-                CheckKind::Lab
+                CheckKind::Lab,
+                CheckKind::Soak
             ]
         );
     }
