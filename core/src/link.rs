@@ -126,11 +126,6 @@ fn read_checks(text: &str) -> Result<Vec<CheckKind>, String> {
                 known.join(", ")
             ));
         };
-        if !kind.is_available() {
-            return Err(format!(
-                "the {name} check is not in this version of wsdoctor yet"
-            ));
-        }
         if !kinds.contains(&kind) {
             kinds.push(kind);
         }
@@ -273,17 +268,6 @@ mod tests {
         ] {
             assert!(problems.contains(needle), "{needle}\n{problems}");
         }
-    }
-
-    #[test]
-    fn a_reserved_check_this_version_cannot_run_is_refused_by_name() {
-        let presets = read(&[("checks", "idle,size")]);
-        assert!(presets.checks.is_empty());
-        assert!(
-            presets.problems[0].contains("the size check is not in this version"),
-            "{:?}",
-            presets.problems
-        );
     }
 
     #[test]

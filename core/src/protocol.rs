@@ -107,6 +107,13 @@ pub enum ClientMessage {
         /// What to do.
         kind: MisbehaveKind,
     },
+    /// Asks the server to send one binary message of `bytes` zero bytes (at most
+    /// `max_message_bytes`, and at most `SEND_BUDGET_BYTES` in all on one connection, so
+    /// a request cannot make the server send without bound).
+    Send {
+        /// The message's size.
+        bytes: u64,
+    },
     /// Asks what the server observed of a session's connections.
     SessionView {
         /// The session (default: this connection's).
@@ -200,6 +207,11 @@ pub enum ServerMessage {
         /// From sending the Ping to receiving its Pong.
         rtt_ms: f64,
     },
+    /// The acknowledgement of a binary message from the client: its size as received.
+    Received {
+        /// The message's size, in bytes.
+        bytes: u64,
+    },
     /// The answer to `heartbeat`.
     HeartbeatAck {
         /// The client's sequence number.
@@ -270,6 +282,9 @@ pub struct HandshakeView {
     /// `X-Real-IP`, ...), as sent. Their absence proves nothing: a tunnel hides a proxy.
     pub proxy_headers: Vec<Header>,
 }
+
+/// How many bytes `send` requests may ask for in all on one connection.
+pub const SEND_BUDGET_BYTES: u64 = 64 * 1024 * 1024;
 
 /// The close reason wsdoctor-server sends to every connection when it stops (with 1001
 /// from the companion, 1012 from the echo path).

@@ -20,8 +20,8 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::frame::Frame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
 use wsdoctor_core::protocol::{
-    ClientMessage, CloseView, ClosedBy, HandshakeView, Limits, MisbehaveKind, SHUTDOWN_REASON,
-    ServerMessage, parse_client_message, to_json,
+    ClientMessage, CloseView, ClosedBy, HandshakeView, Limits, MisbehaveKind, SEND_BUDGET_BYTES,
+    SHUTDOWN_REASON, ServerMessage, parse_client_message, to_json,
 };
 
 use crate::clock::epoch_ms;
@@ -98,6 +98,8 @@ struct Companion<'a> {
     errors: VecDeque<Instant>,
     scheduled: Option<(Instant, Scheduled)>,
     last_oversized: Option<Instant>,
+    /// Bytes `send` requests have asked for so far (at most `SEND_BUDGET_BYTES`).
+    sent_on_request: u64,
     ping_timeout_ms: Option<u64>,
     client_idle_close_ms: Option<u64>,
     /// When the client last sent a message (or the connection opened).
@@ -132,6 +134,7 @@ pub async fn run(
         errors: VecDeque::new(),
         scheduled: None,
         last_oversized: None,
+        sent_on_request: 0,
         ping_timeout_ms: None,
         client_idle_close_ms: None,
         last_from_client: Instant::now(),
@@ -297,11 +300,14 @@ impl Companion<'_> {
                     Err(problem) => self.error(problem),
                 }
             }
-            Message::Binary(_) => {
+            Message::Binary(payload) => {
+                // The client's own payload: acknowledged with its size as received.
                 self.last_from_client = Instant::now();
                 lock(&self.record).received(now);
                 self.state.metrics.message_in();
-                self.error("binary messages are not part of wsdoctor.v1: send JSON text".into())
+                Step::Reply(ServerMessage::Received {
+                    bytes: payload.len() as u64,
+                })
             }
             Message::Ping(_) => {
                 lock(&self.record).received(now);
@@ -358,6 +364,7 @@ impl Companion<'_> {
             ClientMessage::Abort { after_ms } => self.schedule(after_ms, Scheduled::Abort),
             ClientMessage::Misbehave { kind } => self.misbehave(kind),
             ClientMessage::SessionView { session } => self.session_view(session),
+            ClientMessage::Send { bytes } => self.send_on_request(bytes),
         }
     }
 
@@ -537,6 +544,24 @@ impl Companion<'_> {
                 Step::Raw(Message::binary(vec![0u8; size]))
             }
         }
+    }
+
+    /// One binary message of `bytes` zeros, within the message limit and the budget.
+    fn send_on_request(&mut self, bytes: u64) -> Step {
+        let limit = self.state.config.max_message_bytes as u64;
+        if bytes > limit {
+            return self.error(format!(
+                "send: {bytes} bytes is over the limit of {limit} bytes per message"
+            ));
+        }
+        if self.sent_on_request + bytes > SEND_BUDGET_BYTES {
+            return self.error(format!(
+                "send: this connection has asked for {} bytes; at most {SEND_BUDGET_BYTES} in all",
+                self.sent_on_request
+            ));
+        }
+        self.sent_on_request += bytes;
+        Step::Raw(Message::binary(vec![0u8; bytes as usize]))
     }
 
     fn session_view(&mut self, wanted: Option<String>) -> Step {

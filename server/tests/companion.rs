@@ -6,7 +6,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::*;
-use futures_util::SinkExt;
+use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
@@ -392,15 +392,65 @@ async fn bad_messages_get_errors_naming_the_problem_and_the_connection_stays() {
             "{text}: {reply}"
         );
     }
-    ws.send(Message::binary(vec![1, 2, 3])).await.unwrap();
+    send(&mut ws, json!({"type": "echo", "seq": 1, "t": 0})).await;
+    assert_eq!(recv(&mut ws).await["type"], "echo");
+}
+
+#[tokio::test]
+async fn a_binary_message_is_acknowledged_with_its_size_and_send_sends_the_size_asked() {
+    let server = start(config("sizes")).await;
+    let mut ws = companion(server.addr()).await;
+    ws.send(Message::binary(vec![7u8; 100_000])).await.unwrap();
+    assert_eq!(
+        recv(&mut ws).await,
+        json!({"type": "received", "bytes": 100_000})
+    );
+    send(&mut ws, json!({"type": "send", "bytes": 70_000})).await;
+    let sent = loop {
+        match ws.next().await.expect("a message").expect("no error") {
+            Message::Binary(payload) => break payload,
+            Message::Ping(_) | Message::Pong(_) => continue,
+            other => panic!("not binary: {other:?}"),
+        }
+    };
+    assert_eq!(sent.len(), 70_000);
+    // Over the message limit: refused with why, and the connection stays.
+    let limit = wsdoctor_server::config::DEFAULT_MAX_MESSAGE_BYTES;
+    send(&mut ws, json!({"type": "send", "bytes": limit + 1})).await;
+    let refused = recv(&mut ws).await;
+    assert_eq!(refused["type"], "error");
     assert!(
-        recv(&mut ws).await["message"]
+        refused["message"]
             .as_str()
             .unwrap()
-            .contains("binary")
+            .contains("over the limit"),
+        "{refused}"
     );
     send(&mut ws, json!({"type": "echo", "seq": 1, "t": 0})).await;
     assert_eq!(recv(&mut ws).await["type"], "echo");
+}
+
+#[tokio::test]
+async fn send_requests_stop_at_the_connections_byte_budget() {
+    let server = start(config("budget")).await;
+    let mut ws = companion(server.addr()).await;
+    let each: u64 = 1 << 20;
+    let allowed = wsdoctor_core::protocol::SEND_BUDGET_BYTES / each;
+    for _ in 0..allowed {
+        send(&mut ws, json!({"type": "send", "bytes": each})).await;
+        loop {
+            if let Message::Binary(_) = ws.next().await.expect("a message").expect("no error") {
+                break;
+            }
+        }
+    }
+    send(&mut ws, json!({"type": "send", "bytes": each})).await;
+    let refused = recv(&mut ws).await;
+    assert_eq!(refused["type"], "error", "{refused}");
+    assert!(
+        refused["message"].as_str().unwrap().contains("at most"),
+        "{refused}"
+    );
 }
 
 #[tokio::test]

@@ -9,12 +9,12 @@ use wsdoctor_core::settings::seconds_field;
 use super::{
     BlockedCard, CatalogueReference, CloseForm, ClosePanel, ConnectForm, EndUserView, EventLogView,
     HandshakeCard, Header, IdleExperimentCard, LabCard, LiveMetricsPanel, OpenReportFile,
-    ReconnectHistory, ReportView, RoundTripCard, SendBox, SettingsForm, SleepExperimentCard,
-    SoakCard, SupportLinkCard,
+    ReconnectHistory, ReportView, RoundTripCard, SendBox, SettingsForm, SizeCard,
+    SleepExperimentCard, SoakCard, SupportLinkCard,
 };
 use crate::session::{
     self, BlockedRunner, Console, HandshakeRunner, IdleRunner, LabRunner, RoundTripRunner, Runners,
-    ShownReport, SleepRunner, SoakRunner, Support,
+    ShownReport, SizeRunner, SleepRunner, SoakRunner, Support,
 };
 
 /// The root of the page.
@@ -38,6 +38,8 @@ pub fn App() -> impl IntoView {
     provide_context(lab);
     let soak = SoakRunner::new();
     provide_context(soak);
+    let size = SizeRunner::new();
+    provide_context(size);
     let support = Support::new(
         Runners {
             idle,
@@ -47,6 +49,7 @@ pub fn App() -> impl IntoView {
             round_trips,
             lab,
             soak,
+            size,
         },
         shown,
     );
@@ -145,6 +148,7 @@ fn FullConsole(
         <BlockedCard />
         <HandshakeCard target=target protocols=protocols />
         <RoundTripCard target=target protocols=protocols />
+        <SizeCard target=target />
         <LabCard target=target />
         <SoakCard target=target />
         <SupportLinkCard target=target protocols=protocols watch=watch every=every />

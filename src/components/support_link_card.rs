@@ -85,7 +85,6 @@ pub fn SupportLinkCard(
                 <legend>"Checks to run"</legend>
                 {CheckKind::ALL
                     .into_iter()
-                    .filter(|k| k.is_available())
                     .map(|kind| {
                         let id = format!("support-check-{}", kind.name());
                         let (input_id, test_id) = (id.clone(), id.clone());

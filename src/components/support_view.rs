@@ -12,8 +12,8 @@ use wsdoctor_core::target::mask_secrets;
 use super::data::serde_name;
 use super::report_actions::ReportActions;
 use crate::session::{
-    BlockedRunner, HandshakeRunner, IdleRunner, LabRunner, RoundTripRunner, RunState, SleepRunner,
-    SoakRunner, Support,
+    BlockedRunner, HandshakeRunner, IdleRunner, LabRunner, RoundTripRunner, RunState, SizeRunner,
+    SleepRunner, SoakRunner, Support,
 };
 
 /// The focused view for a customer who was sent a support link.
@@ -32,6 +32,7 @@ pub fn EndUserView(
     let measured = expect_context::<RoundTripRunner>().view();
     let taught = expect_context::<LabRunner>().view();
     let soaked = expect_context::<SoakRunner>().view();
+    let sized = expect_context::<SizeRunner>().view();
     let checks = support.checks();
     let run = support.run_state();
     let results = support.results();
@@ -112,6 +113,16 @@ pub fn EndUserView(
                 CheckKind::Roundtrip.title()
             )
         }
+        RunState::Running {
+            step,
+            of,
+            kind: CheckKind::Size,
+        } => format!(
+            "Step {} of {of}: {} — {} messages tried.",
+            step + 1,
+            CheckKind::Size.title(),
+            sized.with(|v| v.tried)
+        ),
         RunState::Running {
             step,
             of,

@@ -130,7 +130,7 @@ impl Experiment for BlockedCheck {
     fn reported((): (), report: Reported) -> Input {
         match report {
             Reported::Opened { protocol, .. } => Input::Opened { protocol },
-            Reported::Message(_) => Input::Message,
+            Reported::Message(_) | Reported::Binary { .. } => Input::Message,
             Reported::Closed { code, .. } => Input::Closed { code },
         }
     }

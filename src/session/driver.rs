@@ -26,9 +26,14 @@ pub enum Reported {
         /// The extensions it accepted (empty: none).
         extensions: String,
     },
-    /// A message: its text, or `None` when binary or too long to copy whole (protocol
-    /// messages never are).
+    /// A text message: its text, or `None` when too long to copy whole (protocol messages
+    /// never are).
     Message(Option<String>),
+    /// A binary message, of this many bytes.
+    Binary {
+        /// Its size.
+        bytes: usize,
+    },
     /// Closed.
     Closed {
         /// The close code.
@@ -152,9 +157,8 @@ impl<S: Copy + Eq + Hash + 'static, T: Copy + Eq + Hash + 'static> Driver<S, T> 
                     extensions,
                 },
                 SocketEvent::Text(text) => Reported::Message(Some(text)),
-                SocketEvent::LongText { .. } | SocketEvent::Binary { .. } => {
-                    Reported::Message(None)
-                }
+                SocketEvent::LongText { .. } => Reported::Message(None),
+                SocketEvent::Binary { bytes, .. } => Reported::Binary { bytes },
                 SocketEvent::Error => return,
                 SocketEvent::Closed {
                     code,

@@ -32,6 +32,13 @@ pub enum Step<K, T, C> {
         /// The text.
         text: String,
     },
+    /// Send `bytes` zero bytes as one binary message on socket `key`.
+    SendBytes {
+        /// Which socket.
+        key: K,
+        /// How many.
+        bytes: usize,
+    },
     /// Close socket `key`.
     Close {
         /// Which socket.
@@ -206,6 +213,12 @@ impl<E: Experiment> ExperimentRunner<E> {
                 Ok(()) | Err(SendError::Gone) => {}
                 Err(why) => leptos::logging::warn!("experiment: {why}"),
             },
+            Step::SendBytes { key, bytes } => {
+                match self.driver.send_bytes(key, &vec![0u8; bytes]) {
+                    Ok(()) | Err(SendError::Gone) => {}
+                    Err(why) => leptos::logging::warn!("experiment: {why}"),
+                }
+            }
             Step::Close { key, code, reason } => {
                 let _ = self.driver.close(key, code, &reason);
                 self.driver.forget(key);

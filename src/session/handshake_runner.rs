@@ -113,6 +113,7 @@ impl Experiment for HandshakeCheck {
                 extensions,
             },
             Reported::Message(text) => Input::Message { n, text },
+            Reported::Binary { .. } => Input::Message { n, text: None },
             Reported::Closed { code, .. } => Input::Closed { n, code },
         }
     }

@@ -170,6 +170,7 @@ impl Experiment for IdleExperiment {
         match report {
             Reported::Opened { protocol, .. } => Input::Opened { probe, protocol },
             Reported::Message(text) => Input::Message { probe, text },
+            Reported::Binary { .. } => Input::Message { probe, text: None },
             Reported::Closed {
                 code, was_clean, ..
             } => Input::Closed {

@@ -111,6 +111,7 @@ impl Experiment for CloseLab {
         match report {
             Reported::Opened { protocol, .. } => Input::Opened { socket, protocol },
             Reported::Message(text) => Input::Message { socket, text },
+            Reported::Binary { .. } => Input::Message { socket, text: None },
             Reported::Closed {
                 code,
                 reason,

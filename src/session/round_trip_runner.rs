@@ -132,6 +132,7 @@ impl Experiment for RoundTripCheck {
         match report {
             Reported::Opened { protocol, .. } => Input::Opened { protocol },
             Reported::Message(text) => Input::Message(text),
+            Reported::Binary { .. } => Input::Message(None),
             Reported::Closed { code, .. } => Input::Closed { code },
         }
     }

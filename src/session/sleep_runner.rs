@@ -186,6 +186,7 @@ impl Experiment for SleepExperiment {
         match report {
             Reported::Opened { protocol, .. } => Input::Opened { conn, protocol },
             Reported::Message(text) => Input::Message { conn, text },
+            Reported::Binary { .. } => Input::Message { conn, text: None },
             Reported::Closed {
                 code, was_clean, ..
             } => Input::Closed {

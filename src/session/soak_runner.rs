@@ -116,6 +116,7 @@ impl Experiment for Soak {
         match report {
             Reported::Opened { protocol, .. } => Input::Opened { lane, protocol },
             Reported::Message(text) => Input::Message { lane, text },
+            Reported::Binary { .. } => Input::Message { lane, text: None },
             Reported::Closed { code, .. } => Input::Closed { lane, code },
         }
     }

@@ -4,14 +4,15 @@
 //! a link's fragment or a file, read-only.
 //!
 //! Each check of a guided run runs on its own runner (`Runners`: idle, sleep, handshake,
-//! blocked, round trips, the close-code lab, the reconnect soak, each on the shared
-//! experiment runner); its result joins the run in core's common shape.
+//! blocked, round trips, the size limit, the close-code lab, the reconnect soak, each on
+//! the shared experiment runner); its result joins the run in core's common shape.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wsdoctor_core::checks::close_lab::{CASE_TIMEOUT_MS, LabCase};
 use wsdoctor_core::checks::handshake::HandshakeSettings;
 use wsdoctor_core::checks::round_trips::RoundTripSettings;
+use wsdoctor_core::checks::size_limit::SizeSettings;
 use wsdoctor_core::checks::soak::SoakSettings;
 use wsdoctor_core::idle::{CompanionMode, IdleSettings, Phase};
 use wsdoctor_core::link::{LinkPresets, SupportLink};
@@ -19,7 +20,7 @@ use wsdoctor_core::report::{
     CheckKind, CheckResult, ClosedExplained, Environment, MAX_LINK_FRAGMENT_BYTES,
     MAX_REPORT_BYTES, Report, ReportInputs, base64url_decode, base64url_encode, blocked_check,
     build_report, handshake_check, idle_check, lab_check, markdown, parse_report, round_trip_check,
-    sleep_check, soak_check,
+    size_check, sleep_check, soak_check,
 };
 use wsdoctor_core::sleep::{Phase as SleepPhase, SleepSettings};
 use wsdoctor_core::target::parse_subprotocols;
@@ -27,7 +28,7 @@ use wsdoctor_core::target::parse_subprotocols;
 use super::page::page_is_https;
 use super::{
     BlockedRunner, ConsoleView, HandshakeRunner, IdleRunner, LabRunner, RoundTripRunner,
-    SleepRunner, SoakRunner,
+    SizeRunner, SleepRunner, SoakRunner,
 };
 use crate::browser::files::PickedFile;
 use crate::browser::{clipboard, clock, compression, download, environment, location};
@@ -117,6 +118,8 @@ pub struct Runners {
     pub lab: LabRunner,
     /// The reconnect soak.
     pub soak: SoakRunner,
+    /// The size check.
+    pub size: SizeRunner,
 }
 
 /// The support flow's state, cheap to copy.
@@ -130,6 +133,7 @@ pub struct Support {
     round_trips: RoundTripRunner,
     lab: LabRunner,
     soak: SoakRunner,
+    size: SizeRunner,
     shown: ConsoleView,
     run: RwSignal<RunState>,
     /// The target and subprotocols field of the run under way, for its later steps.
@@ -152,6 +156,7 @@ impl Support {
             round_trips,
             lab,
             soak,
+            size,
         } = runners;
         let presets = LinkPresets::read(location::query_param, page_is_https());
         let support = Support {
@@ -164,6 +169,7 @@ impl Support {
             round_trips,
             lab,
             soak,
+            size,
             shown,
             run: RwSignal::new(RunState::Ready),
             run_target: StoredValue::new((String::new(), String::new())),
@@ -219,6 +225,14 @@ impl Support {
             let finished = soaked.with(|v| (!v.running).then(|| v.result.clone()).flatten());
             if let Some(result) = finished {
                 support.step_done(CheckKind::Soak, soak_check(&result));
+            }
+        });
+        // A running size step ends when both directions are found.
+        let sized = size.view();
+        Effect::new(move |_| {
+            let finished = sized.with(|v| (!v.running).then(|| v.result.clone()).flatten());
+            if let Some(result) = finished {
+                support.step_done(CheckKind::Size, size_check(&result));
             }
         });
         // A running sleep step ends when the page came back and the experiment concluded.
@@ -310,11 +324,12 @@ impl Support {
                     CheckKind::Roundtrip => RoundTripSettings::default().planned_ms(),
                     CheckKind::Lab => LabCase::standard_set().len() as u64 * CASE_TIMEOUT_MS,
                     CheckKind::Soak => SoakSettings::default().duration_ms,
+                    // About twenty messages, each with its deadline.
+                    CheckKind::Size => 20 * SizeSettings::default().answer_within_ms,
                     CheckKind::Sleep => {
                         let s = SleepSettings::default();
                         s.probe_deadline_ms + wsdoctor_core::sleep::SERVER_VIEW_TIMEOUT_MS
                     }
-                    _ => 0,
                 })
                 .sum::<u64>()
         })
@@ -377,6 +392,7 @@ impl Support {
             }
             CheckKind::Lab => self.lab.start(&target, LabCase::standard_set()),
             CheckKind::Soak => self.soak.start(&target, SoakSettings::default()),
+            CheckKind::Size => self.size.start(&target, SizeSettings::default()),
             CheckKind::Sleep => {
                 let settings = SleepSettings {
                     heartbeat_payload: self
@@ -392,15 +408,6 @@ impl Support {
                     self.run.set(RunState::Refused(why));
                 }
             }
-            other => self.step_done(
-                other,
-                CheckResult {
-                    kind: other,
-                    status: wsdoctor_core::report::CheckStatus::Error,
-                    summary: format!("The {} check is not in this version.", other.name()),
-                    details: serde_json::Value::Null,
-                },
-            ),
         }
     }
 
@@ -463,6 +470,13 @@ impl Support {
                 .with_untracked(|v| (!v.running).then(|| v.result.clone()).flatten());
             if let Some(result) = soaked {
                 checks.push(soak_check(&result));
+            }
+            let sized = self
+                .size
+                .view()
+                .with_untracked(|v| (!v.running).then(|| v.result.clone()).flatten());
+            if let Some(result) = sized {
+                checks.push(size_check(&result));
             }
             if let Some(result) = self.idle.view().with_untracked(|v| v.result.clone()) {
                 checks.push(idle_check(&result));

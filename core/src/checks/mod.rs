@@ -6,4 +6,5 @@ pub mod blocked;
 pub mod close_lab;
 pub mod handshake;
 pub mod round_trips;
+pub mod size_limit;
 pub mod soak;

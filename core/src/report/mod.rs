@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 pub use build::{ClosedExplained, ReportInputs, build_report};
 pub use check::{
     CheckKind, CheckResult, CheckStatus, blocked_check, by_importance, handshake_check, idle_check,
-    lab_check, round_trip_check, sleep_check, soak_check,
+    lab_check, round_trip_check, size_check, sleep_check, soak_check,
 };
 pub use encoding::{
     MAX_LINK_FRAGMENT_BYTES, MAX_REPORT_BYTES, ReportError, base64url_decode, base64url_encode,

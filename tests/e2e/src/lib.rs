@@ -25,6 +25,7 @@ pub mod one_way_relay;
 pub mod process;
 pub mod report_file;
 pub mod server;
+pub mod size_relay;
 pub mod stalling_relay;
 pub mod support_page;
 pub mod third_party;
