@@ -2,7 +2,8 @@
 //! wsdoctor-server (its limit lowered to 256 KiB to keep CI short) everything up to the
 //! server's own limit arrives both ways; through a relay that silently drops messages over
 //! 64 KiB, the check finds 64 KiB each way, within a KiB, and says they were dropped
-//! silently (not a 1009, not a cut); and a server nobody here wrote (Python
+//! silently; through one that answers 1009 over 32 KiB, it says 1009 and names the
+//! 32 KB frame limit of AWS API Gateway; and a server nobody here wrote (Python
 //! `websockets`) is said not to be the companion.
 
 use std::time::Duration;
@@ -13,12 +14,13 @@ use wsdoctor_e2e::browser::Browser;
 use wsdoctor_e2e::check_details::field;
 use wsdoctor_e2e::console_page::ConsolePage;
 use wsdoctor_e2e::server::Server;
-use wsdoctor_e2e::size_relay::SizeRelay;
+use wsdoctor_e2e::size_relay::{OverLimit, SizeRelay};
 use wsdoctor_e2e::support_page::SupportPage;
 use wsdoctor_e2e::third_party::{PythonOptions, ThirdPartyServer};
 
 const SERVER_LIMIT: usize = 256 * 1024;
 const RELAY_LIMIT: usize = 64 * 1024;
+const REFUSING_LIMIT: usize = 32 * 1024;
 
 /// Runs the check against `target` (each answer awaited 0.3 s) and returns its check.
 async fn find_limits(page: &ConsolePage<'_>, support: &SupportPage<'_>, target: &str) -> Value {
@@ -32,10 +34,11 @@ async fn find_limits(page: &ConsolePage<'_>, support: &SupportPage<'_>, target: 
 }
 
 #[tokio::test]
-async fn the_size_check_finds_the_servers_limit_and_a_relays_lower_silent_one() {
+async fn the_size_check_finds_the_servers_limit_a_relays_silent_one_and_a_1009() {
     let limit = SERVER_LIMIT.to_string();
     let server = Server::start_with(None, &["--max-message-bytes", &limit]);
-    let relay = SizeRelay::start(server.addr(), RELAY_LIMIT).await;
+    let relay = SizeRelay::start(server.addr(), RELAY_LIMIT, OverLimit::Drop).await;
+    let refusing = SizeRelay::start(server.addr(), REFUSING_LIMIT, OverLimit::Close).await;
     let browser = Browser::start().await;
     let page = ConsolePage::open(&browser, &server.page_url()).await;
     let support = SupportPage::new(browser.client());
@@ -70,6 +73,21 @@ async fn the_size_check_finds_the_servers_limit_and_a_relays_lower_silent_one() 
             found.lost_how,
             Some(Fate::Dropped),
             "{way}: silently: {found:?}"
+        );
+    }
+
+    let refused = find_limits(&page, &support, &format!("ws://{}/ws", refusing.addr())).await;
+    for way in ["up", "down"] {
+        let found: Limit = field(&refused["details"], way);
+        assert_eq!(
+            found.lost_how,
+            Some(Fate::Closed { code: 1009 }),
+            "{way}: told from a silent drop: {found:?}"
+        );
+        assert_eq!(
+            found.known.as_deref(),
+            Some("AWS API Gateway's 32 KB per frame"),
+            "{way}: {found:?}"
         );
     }
     browser.close().await;
