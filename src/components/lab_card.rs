@@ -10,7 +10,7 @@ use wsdoctor_core::protocol::{CloseView, ClosedBy};
 use wsdoctor_core::report::lab_check;
 
 use super::data::check_json;
-use crate::session::{LabRunner, LabView};
+use crate::session::{CheckView, LabRunner};
 
 /// The card. `target` is shared with the console's form: the companion to use.
 #[component]
@@ -73,7 +73,7 @@ pub fn LabCard(
     .into_any()
 }
 
-fn status(v: &LabView) -> String {
+fn status(v: &CheckView<LabResult>) -> String {
     match (&v.result, v.running) {
         (_, true) => format!("Ending {} of {}…", v.progress.0 + 1, v.progress.1),
         (Some(r), false) if r.cancelled => "Stopped.".into(),

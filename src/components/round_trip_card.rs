@@ -12,7 +12,7 @@ use wsdoctor_core::target::parse_subprotocols;
 
 use super::data::check_json;
 use super::number_field::NumberField;
-use crate::session::{RoundTripRunner, RoundTripView, Support};
+use crate::session::{CheckView, RoundTripRunner, Support};
 
 /// The card. `target` and `protocols` are shared with the console's form.
 #[component]
@@ -62,7 +62,7 @@ pub fn RoundTripCard(
                     </button>
                 </div>
             </form>
-            {move || refused.get().or_else(|| view.with(|v| v.refused.clone())).map(|why| view! {
+            {move || refused.get().map(|why| view! {
                 <p role="alert" class="error" data-testid="roundtrip-refused">{why}</p>
             })}
             <p role="status" data-testid="roundtrip-status">{move || view.with(status)}</p>
@@ -75,7 +75,7 @@ pub fn RoundTripCard(
     .into_any()
 }
 
-fn status(v: &RoundTripView) -> String {
+fn status(v: &CheckView<RoundTripResult>) -> String {
     match (&v.result, v.running) {
         (_, true) => {
             let answered = v.result.as_ref().map_or(0, |r| r.answered);

@@ -9,7 +9,7 @@ use wsdoctor_core::settings::{parse_seconds, seconds_field};
 
 use super::data::check_json;
 use super::number_field::NumberField;
-use crate::session::{SizeRunner, SizeView};
+use crate::session::{CheckView, SizeRunner};
 
 /// The card. `target` is shared with the console's form: the companion to use.
 #[component]
@@ -54,9 +54,9 @@ pub fn SizeCard(
     .into_any()
 }
 
-fn status(v: &SizeView) -> String {
+fn status(v: &CheckView<SizeResult>) -> String {
     match (&v.result, v.running) {
-        (_, true) => format!("{} messages tried…", v.tried),
+        (_, true) => format!("{} messages tried…", v.progress.0),
         (Some(r), false) if r.cancelled => "Stopped.".into(),
         (Some(_), false) => "Done.".into(),
         (None, false) => String::new(),

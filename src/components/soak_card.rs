@@ -10,7 +10,7 @@ use wsdoctor_core::settings::seconds_field;
 
 use super::data::check_json;
 use super::number_field::NumberField;
-use crate::session::{SoakRunner, SoakView};
+use crate::session::{CheckView, SoakRunner};
 
 /// The card. `target` is shared with the console's form: the companion to use.
 #[component]
@@ -57,7 +57,7 @@ pub fn SoakCard(
     .into_any()
 }
 
-fn status(v: &SoakView) -> String {
+fn status(v: &CheckView<SoakResult>) -> String {
     match (&v.result, v.running) {
         (_, true) => format!(
             "Running: {} s of {} s…",

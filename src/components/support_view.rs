@@ -121,7 +121,7 @@ pub fn EndUserView(
             "Step {} of {of}: {} — {} messages tried.",
             step + 1,
             CheckKind::Size.title(),
-            sized.with(|v| v.tried)
+            sized.with(|v| v.progress.0)
         ),
         RunState::Running {
             step,

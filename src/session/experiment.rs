@@ -1,8 +1,9 @@
 //! What every experiment shares in the page: core's state machine, fed with what its
 //! sockets report and its timers, its commands carried out on the session's one socket
 //! driver, and a view refreshed while it runs. An experiment says how its core types map
-//! onto that (`Experiment`); its runner (idle, sleep, the checks to come) keeps only what
-//! is its own: its view, and any command of its own (the sleep experiment's Worker).
+//! onto that (`Experiment`); its runner keeps only what is its own: its view, and any
+//! command of its own (the sleep experiment's Worker). The checks that need nothing of
+//! their own share one runner (`check_runner.rs`).
 
 use std::hash::Hash;
 use std::rc::Rc;

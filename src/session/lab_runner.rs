@@ -1,95 +1,47 @@
-//! Runs core's close-code lab in the page on the shared `ExperimentRunner` (a control
-//! socket and one socket per case), and publishes a view (progress, rows) for its card.
+//! Runs core's close-code lab in the page on the shared `CheckRunner` (a control socket
+//! and one socket per case).
 
-use leptos::prelude::*;
 use wsdoctor_core::Millis;
 use wsdoctor_core::checks::close_lab::{
     BrowserClose, CloseLab, Command, Input, LabCase, LabResult, LabSocket, LabTimer,
 };
 
+use super::check_runner::{Check, CheckRunner};
 use super::driver::Reported;
-use super::experiment::{Experiment, ExperimentRunner, Step};
+use super::experiment::{Experiment, Step};
 use super::page::page_is_https;
 
-/// How often the card refreshes while the lab runs.
-const REFRESH_MS: u64 = 250;
+/// The close-code lab's runner.
+pub type LabRunner = CheckRunner<CloseLab>;
 
-/// What the lab's card shows.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct LabView {
-    /// Whether the lab is running.
-    pub running: bool,
-    /// Cases done, of how many.
-    pub progress: (usize, usize),
-    /// The rows so far (final when not running).
-    pub result: Option<LabResult>,
-}
-
-/// The lab's runner, cheap to copy into callbacks.
-#[derive(Clone, Copy)]
-pub struct LabRunner {
-    runner: ExperimentRunner<CloseLab>,
-    view: RwSignal<LabView>,
-}
-
-impl LabRunner {
-    /// Nothing running.
-    pub fn new() -> LabRunner {
-        let lab = LabRunner {
-            runner: ExperimentRunner::new(),
-            view: RwSignal::new(LabView::default()),
-        };
-        lab.runner.set_hooks(move |()| lab.publish(), |_| {});
-        lab
-    }
-
-    /// What the card shows.
-    pub fn view(&self) -> ReadSignal<LabView> {
-        self.view.read_only()
-    }
-
+impl CheckRunner<CloseLab> {
     /// Runs `cases` against the companion at `target`.
     pub fn start(&self, target: &str, cases: Vec<LabCase>) {
-        if self.runner.is_running() {
-            return;
-        }
-        self.view.set(LabView::default());
-        self.runner.start(
+        self.run(
             CloseLab::new(),
             Input::Start {
                 url: target.trim().to_string(),
                 page_is_https: page_is_https(),
                 cases,
             },
-            REFRESH_MS,
         );
-    }
-
-    /// Stops a running lab (the rows done are kept).
-    pub fn stop(&self) {
-        if self.runner.is_running() {
-            self.runner.feed(Input::Stop);
-        }
-    }
-
-    fn publish(&self) {
-        let running = self.runner.is_running();
-        if let Some((progress, result)) = self
-            .runner
-            .with(|lab| (lab.progress(), lab.result().clone()))
-        {
-            let _ = self.view.try_set(LabView {
-                running,
-                progress,
-                result: Some(result),
-            });
-        }
     }
 }
 
-impl Default for LabRunner {
-    fn default() -> Self {
-        LabRunner::new()
+impl Check for CloseLab {
+    type Result = LabResult;
+
+    fn progress(&self, _: Millis) -> (u64, u64) {
+        let (done, of) = CloseLab::progress(self);
+        (done as u64, of as u64)
+    }
+
+    fn result(&self) -> Option<LabResult> {
+        self.is_done().then(|| CloseLab::result(self).clone())
+    }
+
+    fn stop() -> Input {
+        Input::Stop
     }
 }
 

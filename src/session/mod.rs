@@ -4,6 +4,7 @@
 //! Components call this layer; it is the only caller of `browser/`.
 
 mod blocked_runner;
+mod check_runner;
 mod console;
 mod driver;
 mod experiment;
@@ -20,16 +21,17 @@ mod status;
 mod support;
 
 pub use blocked_runner::{BlockedCardView, BlockedRunner};
+pub use check_runner::CheckView;
 pub use console::{Console, ConsoleView};
 pub use driver::Driver;
 pub use handshake_runner::{HandshakeCardView, HandshakeRunner};
 pub use idle_runner::{IdleRunner, IdleView};
-pub use lab_runner::{LabRunner, LabView};
+pub use lab_runner::LabRunner;
 pub use page::{initial_protocols, initial_target, watch_page_lifecycle};
-pub use round_trip_runner::{RoundTripRunner, RoundTripView};
-pub use size_runner::{SizeRunner, SizeView};
+pub use round_trip_runner::RoundTripRunner;
+pub use size_runner::SizeRunner;
 pub use sleep_runner::{SleepRunner, SleepView};
-pub use soak_runner::{SoakRunner, SoakView};
+pub use soak_runner::SoakRunner;
 pub use status::{CloseExplanation, ConnectionStatus};
 pub use support::{
     CopyByHand, OpenedReport, Outcome, RunState, Runners, ShownReport, Support, chosen_file,

@@ -1,96 +1,45 @@
-//! Runs core's size check in the page on the shared `ExperimentRunner`, and publishes a
-//! view (messages tried, result) for its card.
+//! Runs core's size check in the page on the shared `CheckRunner`.
 
-use leptos::prelude::*;
 use wsdoctor_core::Millis;
 use wsdoctor_core::checks::size_limit::{
     Command, Input, SizeCheck, SizeResult, SizeSettings, SizeTimer,
 };
 
+use super::check_runner::{Check, CheckRunner};
 use super::driver::Reported;
-use super::experiment::{Experiment, ExperimentRunner, Step};
+use super::experiment::{Experiment, Step};
 use super::page::page_is_https;
 
-/// How often the card refreshes while the check runs.
-const REFRESH_MS: u64 = 250;
+/// The size check's runner.
+pub type SizeRunner = CheckRunner<SizeCheck>;
 
-/// What the size card shows.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct SizeView {
-    /// Whether the check is running.
-    pub running: bool,
-    /// Messages tried so far.
-    pub tried: usize,
-    /// The result, once done.
-    pub result: Option<SizeResult>,
-}
-
-/// The size check's runner, cheap to copy into callbacks.
-#[derive(Clone, Copy)]
-pub struct SizeRunner {
-    runner: ExperimentRunner<SizeCheck>,
-    view: RwSignal<SizeView>,
-}
-
-impl SizeRunner {
-    /// Nothing running.
-    pub fn new() -> SizeRunner {
-        let size = SizeRunner {
-            runner: ExperimentRunner::new(),
-            view: RwSignal::new(SizeView::default()),
-        };
-        size.runner.set_hooks(move |()| size.publish(), |_| {});
-        size
-    }
-
-    /// What the card shows.
-    pub fn view(&self) -> ReadSignal<SizeView> {
-        self.view.read_only()
-    }
-
+impl CheckRunner<SizeCheck> {
     /// Runs the check against the companion at `target`.
     pub fn start(&self, target: &str, settings: SizeSettings) {
-        if self.runner.is_running() {
-            return;
-        }
-        self.view.set(SizeView::default());
-        self.runner.start(
+        self.run(
             SizeCheck::new(settings),
             Input::Start {
                 url: target.trim().to_string(),
                 page_is_https: page_is_https(),
             },
-            REFRESH_MS,
         );
-    }
-
-    /// Stops a running check.
-    pub fn stop(&self) {
-        if self.runner.is_running() {
-            self.runner.feed(Input::Stop);
-        }
-    }
-
-    fn publish(&self) {
-        let running = self.runner.is_running();
-        if let Some((tried, result)) = self.runner.with(|check| {
-            (
-                check.tried(),
-                check.is_done().then(|| check.result().clone()),
-            )
-        }) {
-            let _ = self.view.try_set(SizeView {
-                running,
-                tried,
-                result,
-            });
-        }
     }
 }
 
-impl Default for SizeRunner {
-    fn default() -> Self {
-        SizeRunner::new()
+impl Check for SizeCheck {
+    type Result = SizeResult;
+
+    /// Messages tried (how many there will be is known only at the end).
+    fn progress(&self, _: Millis) -> (u64, u64) {
+        (self.tried() as u64, 0)
+    }
+
+    fn result(&self) -> Option<SizeResult> {
+        self.is_done().then(|| SizeCheck::result(self).clone())
+    }
+
+    fn stop() -> Input {
+        Input::Stop
     }
 }
 

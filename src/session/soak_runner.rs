@@ -1,100 +1,47 @@
-//! Runs core's reconnect soak in the page on the shared `ExperimentRunner` (one socket
-//! per policy), seeded from the browser's random source, and publishes a view (time run,
-//! result) for its card.
+//! Runs core's reconnect soak in the page on the shared `CheckRunner` (one socket per
+//! policy), seeded from the browser's random source.
 
-use leptos::prelude::*;
 use wsdoctor_core::Millis;
 use wsdoctor_core::checks::soak::{
     Command, Input, Lane, Soak, SoakResult, SoakSettings, SoakTimer,
 };
 
+use super::check_runner::{Check, CheckRunner};
 use super::driver::Reported;
-use super::experiment::{Experiment, ExperimentRunner, Step};
+use super::experiment::{Experiment, Step};
 use super::page::page_is_https;
-use crate::browser::{clock, random};
+use crate::browser::random;
 
-/// How often the card refreshes while the soak runs.
-const REFRESH_MS: u64 = 500;
+/// The reconnect soak's runner.
+pub type SoakRunner = CheckRunner<Soak>;
 
-/// What the soak's card shows.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct SoakView {
-    /// Whether the soak is running.
-    pub running: bool,
-    /// Time run, of how long, ms.
-    pub progress: (u64, u64),
-    /// The result, once done.
-    pub result: Option<SoakResult>,
-}
-
-/// The soak's runner, cheap to copy into callbacks.
-#[derive(Clone, Copy)]
-pub struct SoakRunner {
-    runner: ExperimentRunner<Soak>,
-    view: RwSignal<SoakView>,
-}
-
-impl SoakRunner {
-    /// Nothing running.
-    pub fn new() -> SoakRunner {
-        let soak = SoakRunner {
-            runner: ExperimentRunner::new(),
-            view: RwSignal::new(SoakView::default()),
-        };
-        soak.runner.set_hooks(move |()| soak.publish(), |_| {});
-        soak
-    }
-
-    /// What the card shows.
-    pub fn view(&self) -> ReadSignal<SoakView> {
-        self.view.read_only()
-    }
-
+impl CheckRunner<Soak> {
     /// Runs the soak against the companion at `target` with `settings` (checked).
     pub fn start(&self, target: &str, settings: SoakSettings) {
-        if self.runner.is_running() {
-            return;
-        }
-        self.view.set(SoakView::default());
-        self.runner.start(
+        self.run(
             Soak::new(settings),
             Input::Start {
                 url: target.trim().to_string(),
                 page_is_https: page_is_https(),
                 seed: random::seed(),
             },
-            REFRESH_MS,
         );
-    }
-
-    /// Stops a running soak (the figures so far are kept).
-    pub fn stop(&self) {
-        if self.runner.is_running() {
-            self.runner.feed(Input::Stop);
-        }
-    }
-
-    fn publish(&self) {
-        let running = self.runner.is_running();
-        let now = clock::now();
-        if let Some((progress, result)) = self.runner.with(|soak| {
-            (
-                soak.progress(now),
-                soak.is_done().then(|| soak.result().clone()),
-            )
-        }) {
-            let _ = self.view.try_set(SoakView {
-                running,
-                progress,
-                result,
-            });
-        }
     }
 }
 
-impl Default for SoakRunner {
-    fn default() -> Self {
-        SoakRunner::new()
+impl Check for Soak {
+    type Result = SoakResult;
+
+    fn progress(&self, now: Millis) -> (u64, u64) {
+        Soak::progress(self, now)
+    }
+
+    fn result(&self) -> Option<SoakResult> {
+        self.is_done().then(|| Soak::result(self).clone())
+    }
+
+    fn stop() -> Input {
+        Input::Stop
     }
 }
 
