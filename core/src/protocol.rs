@@ -283,6 +283,18 @@ pub struct HandshakeView {
     pub proxy_headers: Vec<Header>,
 }
 
+/// Why `check` (the lab, the soak, the size check), which needs the companion, cannot
+/// run against this server: it picked `protocol` instead of `wsdoctor.v1` (empty: none),
+/// or (`None`) it took the name but did not answer `hello` with a `welcome`.
+pub fn not_the_companion(check: &str, protocol: Option<&str>) -> String {
+    let what = match protocol {
+        Some("") => "picked no subprotocol".to_string(),
+        Some(other) => format!("picked {other}"),
+        None => "did not answer its hello".to_string(),
+    };
+    format!("{check} needs wsdoctor-server's companion, and this server {what}")
+}
+
 /// How many bytes `send` requests may ask for in all on one connection.
 pub const SEND_BUDGET_BYTES: u64 = 64 * 1024 * 1024;
 

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::Millis;
 use crate::close_code::{MAX_REASON_BYTES, why_not_on_wire};
-use crate::protocol::{ClientMessage, CloseView, MisbehaveKind, ServerMessage};
+use crate::protocol::{ClientMessage, CloseView, MisbehaveKind, ServerMessage, not_the_companion};
 use crate::target::{TargetError, check_target};
 
 /// How long one case may take (open, ending, the server's view).
@@ -379,14 +379,7 @@ impl CloseLab {
 
     fn opened(&mut self, socket: LabSocket, protocol: &str, out: &mut Vec<Command>) {
         if protocol != crate::COMPANION_SUBPROTOCOL {
-            let why = format!(
-                "the lab needs wsdoctor-server's companion, and this server {}",
-                if protocol.is_empty() {
-                    "picked no subprotocol".to_string()
-                } else {
-                    format!("picked {protocol}")
-                }
-            );
+            let why = not_the_companion("the lab", Some(protocol));
             return if socket == LabSocket::Control {
                 self.fail(why, out)
             } else {
@@ -421,10 +414,7 @@ impl CloseLab {
                 self.start_case(out);
             }
             (LabSocket::Control, None) if self.session.is_none() => {
-                self.fail(
-                    "the lab needs wsdoctor-server's companion, and this server did not answer its hello".into(),
-                    out,
-                );
+                self.fail(not_the_companion("the lab", None), out);
             }
             (LabSocket::Case(n), Some(ServerMessage::Welcome { conn, .. }))
                 if n == self.current && self.step == Step::Welcoming =>

@@ -13,8 +13,11 @@
 use serde::{Deserialize, Serialize};
 
 use crate::Millis;
-use crate::protocol::{ClientMessage, ServerMessage};
+use crate::protocol::{ClientMessage, ServerMessage, not_the_companion};
 use crate::target::{TargetError, check_target};
+
+/// The check, as its sentences name it.
+const CHECK: &str = "the size check";
 
 /// The first size tried.
 pub const FIRST_BYTES: u64 = 1024;
@@ -274,17 +277,7 @@ impl SizeCheck {
             Input::Opened { protocol } => {
                 if protocol != crate::COMPANION_SUBPROTOCOL {
                     return {
-                        self.fail(
-                            format!(
-                                "the size check needs wsdoctor-server's companion, and this server {}",
-                                if protocol.is_empty() {
-                                    "picked no subprotocol".to_string()
-                                } else {
-                                    format!("picked {protocol}")
-                                }
-                            ),
-                            &mut out,
-                        );
+                        self.fail(not_the_companion(CHECK, Some(&protocol)), &mut out);
                         out
                     };
                 }
@@ -305,10 +298,9 @@ impl SizeCheck {
                     {
                         self.settle(Fate::Arrived, &mut out);
                     }
-                    _ if !self.welcomed && self.open => self.fail(
-                        "the size check needs wsdoctor-server's companion, and this server did not answer its hello".into(),
-                        &mut out,
-                    ),
+                    _ if !self.welcomed && self.open => {
+                        self.fail(not_the_companion(CHECK, None), &mut out);
+                    }
                     _ => {}
                 }
             }

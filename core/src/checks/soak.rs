@@ -13,7 +13,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::Millis;
-use crate::protocol::{ClientMessage, ServerMessage};
+use crate::protocol::{ClientMessage, ServerMessage, not_the_companion};
 use crate::random::SeededRandom;
 use crate::reconnect_policy::{Jitter, ReconnectPolicy};
 use crate::stats::nearest_rank;
@@ -317,14 +317,7 @@ impl Soak {
             }
             Input::Opened { lane, protocol } if self.lanes[lane].opening => {
                 if protocol != crate::COMPANION_SUBPROTOCOL {
-                    let why = format!(
-                        "the soak needs wsdoctor-server's companion to end its connections, and this server {}",
-                        if protocol.is_empty() {
-                            "picked no subprotocol".to_string()
-                        } else {
-                            format!("picked {protocol}")
-                        }
-                    );
+                    let why = not_the_companion("the soak", Some(&protocol));
                     return {
                         self.fail(why, now, &mut out);
                         out
@@ -356,11 +349,7 @@ impl Soak {
                     self.ever_welcomed = true;
                     self.schedule_ending(lane, &mut out);
                 } else {
-                    self.fail(
-                        "the soak needs wsdoctor-server's companion to end its connections, and this server did not answer its hello".into(),
-                        now,
-                        &mut out,
-                    );
+                    self.fail(not_the_companion("the soak", None), now, &mut out);
                 }
             }
             Input::Closed { lane, code } => self.closed(lane, Some(code), now, &mut out),
