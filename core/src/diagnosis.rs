@@ -9,6 +9,7 @@
 use crate::Millis;
 use crate::close_code;
 use crate::idle::{Snippet, snippets_for_known_timeout};
+use crate::profile::ProtocolFacts;
 use crate::protocol::ClosedBy;
 
 /// How sure a finding is.
@@ -107,6 +108,9 @@ pub struct CloseContext {
     pub mixed_content: bool,
     /// What the companion server saw, when it was the target.
     pub server: Option<ServerSide>,
+    /// What an application-protocol profile saw (Socket.IO, graphql-ws), when one was in
+    /// force.
+    pub protocol: Option<ProtocolFacts>,
 }
 
 /// The last message the page sent before a close.
@@ -160,6 +164,17 @@ pub enum FindingKind {
     LifetimeCut,
     /// 1006 and the server saw no close frame either.
     CutInBetween,
+    /// A protocol's own heartbeat went unanswered (Socket.IO's ping timeout).
+    ProtocolPingTimeout,
+    /// A protocol's opening exchange did not happen in time (graphql-ws 4408, Socket.IO's
+    /// connect timeout).
+    ProtocolInitTimeout,
+    /// The server ended the protocol's session on purpose (Socket.IO "io server disconnect").
+    ProtocolServerDisconnect,
+    /// The protocol's server refused the client (a namespace, a subprotocol, credentials).
+    ProtocolRefusal,
+    /// Another close a protocol profile explains.
+    ProtocolClose,
 }
 
 impl FindingKind {
@@ -182,6 +197,11 @@ impl FindingKind {
             FindingKind::IdleCut => "idle_cut",
             FindingKind::LifetimeCut => "lifetime_cut",
             FindingKind::CutInBetween => "cut_in_between",
+            FindingKind::ProtocolPingTimeout => "protocol_ping_timeout",
+            FindingKind::ProtocolInitTimeout => "protocol_init_timeout",
+            FindingKind::ProtocolServerDisconnect => "protocol_server_disconnect",
+            FindingKind::ProtocolRefusal => "protocol_refusal",
+            FindingKind::ProtocolClose => "protocol_close",
         }
     }
 }
@@ -249,6 +269,13 @@ pub fn heartbeat_for(timeout_ms: Millis) -> u64 {
 pub fn diagnose(context: &CloseContext) -> Vec<Finding> {
     let mut findings = Vec::new();
     let code = context.code;
+    if let Some(protocol) = &context.protocol {
+        findings.extend(crate::profile::closes::finding(
+            protocol,
+            code,
+            &context.reason,
+        ));
+    }
     if code == 1006 {
         abnormal(context, &mut findings);
     }
@@ -311,7 +338,8 @@ pub fn diagnose(context: &CloseContext) -> Vec<Finding> {
         }),
         _ => {}
     }
-    let info = close_code::info(code);
+    let system = context.protocol.as_ref().and_then(|p| p.kind.system());
+    let info = close_code::info_in(system, code);
     let refusals: Vec<String> = info
         .known
         .iter()

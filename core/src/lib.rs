@@ -20,6 +20,7 @@ pub mod idle;
 pub mod link;
 pub mod live_metrics;
 pub mod page_marks;
+pub mod profile;
 pub mod protocol;
 pub mod random;
 pub mod reconnect_policy;
