@@ -110,7 +110,7 @@ pub struct CloseContext {
     pub server: Option<ServerSide>,
     /// What an application-protocol profile saw (Socket.IO, graphql-ws), when one was in
     /// force.
-    pub protocol: Option<ProtocolFacts>,
+    pub protocol: Option<Box<ProtocolFacts>>,
 }
 
 /// The last message the page sent before a close.

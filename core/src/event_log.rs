@@ -45,6 +45,10 @@ pub struct MessageSummary {
     pub preview: String,
     /// Whether the preview stops before the end of the content.
     pub truncated: bool,
+    /// The message read as its protocol's event (`event "chat" ["hi"]`), when a protocol
+    /// profile was in force.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decoded: Option<String>,
 }
 
 impl MessageSummary {
@@ -62,6 +66,7 @@ impl MessageSummary {
             bytes,
             truncated: preview.len() < bytes,
             preview,
+            decoded: None,
         }
     }
 
@@ -82,7 +87,16 @@ impl MessageSummary {
                 .collect::<Vec<_>>()
                 .join(" "),
             truncated: shown.len() < bytes,
+            decoded: None,
         }
+    }
+}
+
+impl MessageSummary {
+    /// The same summary with the protocol's reading of the message.
+    pub fn read_as(mut self, decoded: Option<String>) -> MessageSummary {
+        self.decoded = decoded;
+        self
     }
 }
 
@@ -90,7 +104,14 @@ impl fmt::Display for MessageSummary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let kind = if self.binary { "binary" } else { "text" };
         let more = if self.truncated { " …" } else { "" };
-        write!(f, "{kind}, {} B: {}{more}", self.bytes, self.preview)
+        match &self.decoded {
+            Some(decoded) => write!(
+                f,
+                "{decoded} ({kind}, {} B: {}{more})",
+                self.bytes, self.preview
+            ),
+            None => write!(f, "{kind}, {} B: {}{more}", self.bytes, self.preview),
+        }
     }
 }
 

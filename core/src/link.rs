@@ -1,9 +1,10 @@
 //! Support links: the query parameters that preset the page (`target`, `protocols`,
-//! `checks`, `watch`, `every`, `companion`), read with every bad value named and ignored
+//! `checks`, `watch`, `every`, `companion`, `profile`), read with every bad value named and ignored
 //! whole (never half-applied), and built back from the current settings by "Copy support
 //! link". They only prefill: nothing connects until the user presses a button.
 
 use crate::idle::{CompanionMode, IdleSettings, MAX_IDLE_LIMIT_MS, MIN_IDLE_MS};
+use crate::profile::{ProfileChoice, ProfileKind};
 use crate::report::CheckKind;
 use crate::settings::parse_seconds;
 use crate::target::{check_target, parse_subprotocols, without_secret_values};
@@ -26,6 +27,8 @@ pub struct LinkPresets {
     pub every_ms: Option<u64>,
     /// Whether to offer the companion (`companion=auto|on|off`).
     pub companion: Option<CompanionMode>,
+    /// The application protocol to speak (`profile=auto|raw|socketio|graphql-ws|...`).
+    pub profile: Option<ProfileChoice>,
     /// Each refused value, in a sentence that says what was wrong and that it was ignored.
     pub problems: Vec<String>,
 }
@@ -96,6 +99,19 @@ impl LinkPresets {
                 )),
             }
         }
+        if let Some(profile) = value("profile") {
+            match ProfileChoice::from_name(&profile) {
+                Some(choice) => presets.profile = Some(choice),
+                None => problems.push(presets_problem(
+                    "profile",
+                    format!(
+                        "\"{}\" is not auto, {}",
+                        profile.trim(),
+                        ProfileKind::ALL.map(ProfileKind::name).join(", ")
+                    ),
+                )),
+            }
+        }
         presets.problems = problems;
         presets
     }
@@ -155,6 +171,8 @@ pub struct SupportLink {
     pub every_ms: u64,
     /// Whether to offer the companion.
     pub companion: CompanionMode,
+    /// The application protocol the console speaks.
+    pub profile: ProfileChoice,
 }
 
 impl SupportLink {
@@ -176,6 +194,9 @@ impl SupportLink {
         pairs.push(("every", seconds_text(self.every_ms)));
         if self.companion != CompanionMode::Auto {
             pairs.push(("companion", self.companion.name().to_string()));
+        }
+        if self.profile != ProfileChoice::Detect {
+            pairs.push(("profile", self.profile.name().to_string()));
         }
         let query: Vec<String> = pairs
             .iter()
@@ -305,13 +326,14 @@ mod tests {
             watch_ms: 90_000,
             every_ms: 2_500,
             companion: CompanionMode::On,
+            profile: ProfileChoice::Fixed(ProfileKind::SocketIo),
         };
         let url = link.to_url();
         assert!(url.starts_with("https://diag.example/?target="), "{url}");
         assert!(!url.contains("sekrit"), "{url}");
         assert!(url.contains("token%3D%26room"), "{url}");
         assert!(
-            url.contains("&checks=idle&watch=90&every=2.5&companion=on"),
+            url.contains("&checks=idle&watch=90&every=2.5&companion=on&profile=socketio"),
             "{url}"
         );
         link.include_secrets = true;
@@ -331,5 +353,21 @@ mod tests {
         assert_eq!(presets.protocols.as_deref(), Some("v1.chat, v2"));
         assert_eq!(presets.companion, Some(CompanionMode::On));
         assert_eq!(presets.every_ms, Some(2_500));
+        assert_eq!(
+            presets.profile,
+            Some(ProfileChoice::Fixed(ProfileKind::SocketIo))
+        );
+    }
+
+    #[test]
+    fn an_unknown_profile_is_named_and_ignored() {
+        let presets = read(&[("profile", "stomp")]);
+        assert_eq!(presets.profile, None);
+        assert_eq!(presets.problems.len(), 1);
+        assert!(presets.problems[0].contains("\"stomp\" is not auto, raw, socketio"));
+        assert_eq!(
+            read(&[("profile", "graphql-ws")]).profile,
+            Some(ProfileChoice::Fixed(ProfileKind::GraphqlWs))
+        );
     }
 }

@@ -7,6 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::profile::{Mode, ProfileChoice};
 use crate::reconnect_policy::ReconnectPolicy;
 use crate::supervisor::Heartbeat;
 
@@ -43,6 +44,10 @@ pub struct ConsoleSettings {
     pub heartbeat_payload: String,
     /// Whether secrets in a target's query string are shown (masked by default).
     pub show_secrets: bool,
+    /// The application protocol to speak: detected (the default) or chosen by hand.
+    pub profile: ProfileChoice,
+    /// Under a profile: behave like the real client, or stay silent.
+    pub profile_mode: Mode,
 }
 
 impl Default for ConsoleSettings {
@@ -61,6 +66,8 @@ impl Default for ConsoleSettings {
             heartbeat_deadline_ms: 10_000,
             heartbeat_payload: "ping {seq}".into(),
             show_secrets: false,
+            profile: ProfileChoice::Detect,
+            profile_mode: Mode::LikeTheClient,
         }
     }
 }

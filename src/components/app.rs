@@ -56,6 +56,9 @@ pub fn App() -> impl IntoView {
     provide_context(support);
     session::watch_page_lifecycle(console, idle, sleep);
     let presets = support.presets();
+    if let Some(profile) = presets.profile {
+        console.set_profile(profile);
+    }
     let (saved_target, saved_protocols) = shown
         .settings
         .with_untracked(|s| (s.target.clone(), s.subprotocols.clone()));

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use wsdoctor_core::settings::seconds;
 use wsdoctor_core::target::secrets_to_retype;
 
+use super::profile_picker::ProfilePicker;
 use super::switch::Switch;
 use crate::session::{Console, ConsoleView};
 
@@ -100,6 +101,7 @@ pub fn ConnectForm(
             <span class="muted hint" id="protocols-hint">
                 "With wsdoctor-server, ask for wsdoctor.v1 and each close is also explained as the server saw it."
             </span>
+            <ProfilePicker />
             <Switch
                 test_id="auto-reconnect"
                 checked=Signal::derive(auto)

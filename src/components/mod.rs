@@ -16,6 +16,7 @@ mod idle_card;
 mod lab_card;
 mod live_metrics;
 mod number_field;
+mod profile_picker;
 mod report_actions;
 mod report_view;
 mod round_trip_card;

@@ -27,6 +27,7 @@ pub fn SupportLinkCard(
     every: RwSignal<String>,
 ) -> impl IntoView {
     let support = expect_context::<Support>();
+    let shown = expect_context::<crate::session::ConsoleView>();
     let include_secrets = RwSignal::new(false);
     let companion = RwSignal::new(support.companion_mode().name().to_string());
     let problem = RwSignal::new(None::<String>);
@@ -72,6 +73,7 @@ pub fn SupportLinkCard(
                 watch_ms,
                 every_ms,
                 companion: CompanionMode::from_name(&companion.get_untracked()).unwrap_or_default(),
+                profile: shown.settings.with_untracked(|s| s.profile),
             },
         );
     };

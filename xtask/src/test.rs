@@ -20,7 +20,7 @@ pub fn run() -> Result<(), Error> {
         tools::browser_and_proxy,
     )?;
     let servers = steps.require(
-        "servers nobody here wrote (npm ws, Python websockets)",
+        "servers nobody here wrote (npm ws, Python websockets, socket.io, graphql-ws)",
         tools::third_party_servers,
     )?;
     let axe = steps.require("axe-core (accessibility rules)", tools::axe_core)?;
@@ -116,6 +116,7 @@ pub fn run() -> Result<(), Error> {
                         .env("WSDOCTOR_CADDY", &programs.caddy)
                         .env("WSDOCTOR_NODE_MODULES", &servers.node_modules)
                         .env("WSDOCTOR_PYTHON", &servers.python)
+                        .env("WSDOCTOR_FRAMEWORK_MODULES", &servers.frameworks)
                         .env("WSDOCTOR_AXE", &axe),
                 );
                 let survivors = survivors::check();

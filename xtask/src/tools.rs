@@ -17,6 +17,15 @@ const TRUNK_VERSION: &str = "0.21.14";
 const BINARYEN_VERSION: &str = "132";
 /// npm `ws`: the bench's reference server and an end-to-end server nobody here wrote.
 pub const NODE_WS_VERSION: &str = "8";
+/// The framework servers the protocol profiles' end-to-end tests meet, as npm specs with
+/// the major (and minor) version each test was written against.
+const FRAMEWORK_PACKAGES: [(&str, &str); 5] = [
+    ("socket.io", "4.8"),
+    ("graphql-ws", "6"),
+    ("graphql", "16"),
+    ("ws", "8"),
+    ("subscriptions-transport-ws", "0.11"),
+];
 /// axe-core, the accessibility rules the end-to-end tests run in the page.
 const AXE_CORE_VERSION: &str = "4";
 /// Python `websockets` (the seed article's server), for the end-to-end tests.
@@ -118,6 +127,27 @@ pub fn node_ws_addons() -> Result<PathBuf, Error> {
     Ok(modules)
 }
 
+/// The framework servers (npm `socket.io`, `graphql-ws` with `graphql` and `ws`, and the
+/// legacy `subscriptions-transport-ws`) in one tools folder; returns its `node_modules`.
+pub fn node_frameworks() -> Result<PathBuf, Error> {
+    let modules = paths::tools().join("node-frameworks").join("node_modules");
+    let present = FRAMEWORK_PACKAGES.iter().all(|(name, version)| {
+        std::fs::read_to_string(modules.join(name).join("package.json"))
+            .unwrap_or_default()
+            .contains(&format!("\"version\": \"{version}."))
+    });
+    if present {
+        eprintln!("npm socket.io, graphql-ws, subscriptions-transport-ws: present");
+        return Ok(modules);
+    }
+    let specs: Vec<String> = FRAMEWORK_PACKAGES
+        .iter()
+        .map(|(name, version)| format!("{name}@{version}"))
+        .collect();
+    npm_install("node-frameworks", &specs.join(" "))?;
+    Ok(modules)
+}
+
 /// axe-core in the tools folder; returns its `axe.min.js`.
 pub fn axe_core() -> Result<PathBuf, Error> {
     let package = paths::tools()
@@ -191,6 +221,7 @@ pub fn third_party_servers() -> Result<ThirdPartyServers, Error> {
     Ok(ThirdPartyServers {
         node_modules: node_ws()?,
         python: python_websockets()?,
+        frameworks: node_frameworks()?,
     })
 }
 
@@ -200,9 +231,11 @@ pub struct ThirdPartyServers {
     pub node_modules: PathBuf,
     /// The venv's python, with `websockets`.
     pub python: PathBuf,
+    /// The framework servers' `node_modules` (for `NODE_PATH`).
+    pub frameworks: PathBuf,
 }
 
-/// Installs the npm package `spec` into the tools folder `folder`; says how to get npm
+/// Installs the npm packages `spec` (space-separated) into the tools folder `folder`; says how to get npm
 /// when it is missing.
 pub fn npm_install(folder: &str, spec: &str) -> Result<(), Error> {
     if paths::which("npm").is_none() {
@@ -218,7 +251,7 @@ pub fn npm_install(folder: &str, spec: &str) -> Result<(), Error> {
         paths::command("npm")
             .args(["install", "--no-audit", "--no-fund", "--prefix"])
             .arg(&prefix)
-            .arg(spec),
+            .args(spec.split_whitespace()),
     )
 }
 

@@ -194,6 +194,15 @@ pub struct Reading {
 }
 
 impl Reading {
+    /// The reading as the log shows it: a malformed frame says so first.
+    pub fn for_log(&self) -> String {
+        if self.malformed {
+            format!("malformed: {}", self.text)
+        } else {
+            self.text.clone()
+        }
+    }
+
     fn ok(text: impl Into<String>) -> Reading {
         Reading {
             text: text.into(),

@@ -110,6 +110,22 @@ impl ProfileSession {
         self.mode
     }
 
+    /// Switches between behaving like the client and staying silent, from the next frame.
+    pub fn set_mode(&mut self, mode: Mode) {
+        self.mode = mode;
+    }
+
+    /// How `text`, sent or received, reads under the profile in force (`None`: raw).
+    pub fn read(&self, text: &str) -> Option<Reading> {
+        match self.kind() {
+            ProfileKind::Raw => None,
+            ProfileKind::SocketIo => Some(socket_io::read(text)),
+            ProfileKind::GraphqlWs | ProfileKind::SubscriptionsTransportWs => {
+                Some(graphql::read(text))
+            }
+        }
+    }
+
     fn like_the_client(&self) -> bool {
         self.mode == Mode::LikeTheClient
     }
@@ -142,17 +158,15 @@ impl ProfileSession {
         if self.frames == 1 && self.choice == ProfileChoice::Detect && self.detection.is_none() {
             self.detection = detect::from_first_frame(text);
         }
-        match self.kind() {
-            ProfileKind::Raw => (None, Vec::new()),
-            ProfileKind::SocketIo => {
-                let reading = socket_io::read(text);
-                (Some(reading), self.socket_io_frame(now, text))
-            }
+        let reading = self.read(text);
+        let actions = match self.kind() {
+            ProfileKind::Raw => Vec::new(),
+            ProfileKind::SocketIo => self.socket_io_frame(now, text),
             ProfileKind::GraphqlWs | ProfileKind::SubscriptionsTransportWs => {
-                let reading = graphql::read(text);
-                (Some(reading), self.graphql_frame(now, text))
+                self.graphql_frame(now, text)
             }
-        }
+        };
+        (reading, actions)
     }
 
     fn socket_io_frame(&mut self, now: Millis, text: &str) -> Vec<Action> {

@@ -37,7 +37,7 @@ fn diagnosed(
         reason: reason.into(),
         opened: true,
         open_for: Some(now),
-        protocol: session.facts(now),
+        protocol: session.facts(now).map(Box::new),
         ..CloseContext::default()
     })
 }

@@ -22,6 +22,10 @@ impl Console {
         };
         let event = match outcome {
             Ok(()) => {
+                let decoded = match payload {
+                    Payload::Text(text) => self.profile_sent(conn, text),
+                    Payload::Binary(_) => None,
+                };
                 let size = payload.len();
                 let _ = self
                     .runtime
@@ -31,7 +35,7 @@ impl Console {
                         .metrics
                         .try_update_untracked(|m| m.sent(conn, now, text));
                 }
-                LogEvent::Sent(payload.summary())
+                LogEvent::Sent(payload.summary().read_as(decoded))
             }
             Err(err) => LogEvent::SendFailed {
                 message: err.to_string(),
@@ -87,6 +91,7 @@ impl Console {
             },
             Command::Drop(conn) => {
                 let _ = self.metrics.try_update_untracked(|m| m.dropped(conn));
+                let _ = self.take_profile_facts(conn, clock::now());
                 self.driver.forget(conn);
             }
             Command::Send { conn, payload } => self.send_on(conn, Payload::Text(&payload)),
@@ -111,6 +116,7 @@ impl Console {
         let _ = self
             .runtime
             .try_update_value(|rt| rt.evidence.started(conn, by_user));
+        self.start_profile(conn, url);
         let console = *self;
         let protocols = self.protocols.get_value();
         let opened = self.driver.open(conn, url, &protocols, move |event| {
@@ -125,6 +131,7 @@ impl Console {
                         message: err.to_string(),
                     },
                 );
+                let _ = self.take_profile_facts(conn, clock::now());
                 // The supervisor sees it as a failed attempt, like a browser's 1006.
                 self.feed(Input::Closed {
                     conn,
@@ -150,11 +157,12 @@ impl Console {
                 self.record(
                     Some(conn),
                     LogEvent::Opened {
-                        protocol,
+                        protocol: protocol.clone(),
                         extensions,
                     },
                 );
                 self.feed(Input::Opened(conn));
+                self.profile_opened(conn, now, &protocol);
                 if companion
                     && let Some(hello) = self.runtime.try_with_value(|rt| rt.companion.hello())
                 {
@@ -163,9 +171,14 @@ impl Console {
             }
             SocketEvent::Text(text) => {
                 self.note_traffic(conn, now, Some(&text));
-                self.record(Some(conn), LogEvent::Received(MessageSummary::text(&text)));
+                let (decoded, replies) = self.profile_received(conn, now, &text);
+                self.record(
+                    Some(conn),
+                    LogEvent::Received(MessageSummary::text(&text).read_as(decoded)),
+                );
                 self.feed(Input::Message(conn));
                 self.on_companion_message(conn, &text);
+                self.run_profile_actions(conn, replies);
             }
             SocketEvent::LongText { head, bytes } => {
                 self.note_traffic(conn, now, None);

@@ -25,7 +25,8 @@ impl Console {
         else {
             return;
         };
-        let context = closed.context.clone();
+        let mut context = closed.context.clone();
+        context.protocol = self.take_profile_facts(conn, now).map(Box::new);
         if closed.companion {
             let _ = self
                 .runtime

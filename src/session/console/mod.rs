@@ -17,12 +17,16 @@
 //! the log, metrics and status, and saves and restores the console across reloads;
 //! `view` is what components read (`ConsoleView`), apart from the actions here.
 
+use std::collections::BTreeMap;
+
 use leptos::prelude::*;
 use wsdoctor_core::companion_link::CompanionLink;
 use wsdoctor_core::event_log::{ConnId, EventLog, LogEvent, MessageSummary};
 use wsdoctor_core::evidence::Evidence;
 use wsdoctor_core::live_metrics::LiveMetrics;
 use wsdoctor_core::page_marks::PageMarks;
+use wsdoctor_core::profile::ProfileSession;
+use wsdoctor_core::profile::detect::Detection;
 use wsdoctor_core::settings::ConsoleSettings;
 use wsdoctor_core::supervisor::{Attempt, Input, State, Supervisor, TimerId};
 use wsdoctor_core::target::{check_target, parse_subprotocols};
@@ -37,6 +41,7 @@ use crate::browser::{clock, download, random};
 
 mod driving;
 mod explaining;
+mod profiling;
 mod publishing;
 mod view;
 
@@ -54,6 +59,8 @@ enum ConsoleTimer {
     Publish,
     /// Ask the companion again how it saw the last close, on this connection.
     AskServer(ConnId),
+    /// The protocol profile's timer on this connection (Engine.IO v3's client ping).
+    Profile(ConnId),
 }
 
 /// What the console keeps beside the supervisor: the evidence for explaining closes, the
@@ -63,6 +70,8 @@ struct Runtime {
     evidence: Evidence,
     companion: CompanionLink,
     last_save: Option<Millis>,
+    /// The protocol profile of each connection not yet closed.
+    profiles: BTreeMap<ConnId, ProfileSession>,
 }
 
 /// The console's state, cheap to copy into callbacks and components.
@@ -77,6 +86,8 @@ pub struct Console {
     /// Like `log`: updated in place, the page told at most every `PUBLISH_MS`.
     metrics: RwSignal<LiveMetrics>,
     page_marks: RwSignal<PageMarks>,
+    /// The protocol profile of the newest connection, with its evidence (`None`: raw).
+    profile: RwSignal<Option<Detection>>,
     protocols: StoredValue<Vec<String>>,
     supervisor: StoredValue<Supervisor>,
     runtime: StoredValue<Runtime>,
@@ -97,6 +108,7 @@ impl Console {
             history: RwSignal::new(Vec::new()),
             metrics: RwSignal::new(LiveMetrics::new()),
             page_marks: RwSignal::new(PageMarks::new()),
+            profile: RwSignal::new(None),
             protocols: StoredValue::new(Vec::new()),
             supervisor: StoredValue::new(Supervisor::new(
                 settings.policy(),
@@ -178,7 +190,8 @@ impl Console {
             Ok(protocols) => protocols,
             Err(message) => return self.record(None, LogEvent::Refused { message }),
         };
-        self.protocols.set_value(protocols);
+        let profile = self.settings.with_untracked(|s| s.profile);
+        self.protocols.set_value(profile.protocols_for(&protocols));
         self.settings.update(|s| {
             s.target = url.clone();
             s.subprotocols = protocols_text.to_string();
@@ -193,7 +206,9 @@ impl Console {
             );
             return;
         }
-        self.feed(Input::Connect { url });
+        self.feed(Input::Connect {
+            url: profile.url_for(&url),
+        });
     }
 
     /// Closes the connection with 1000 and cancels any pending reconnect.

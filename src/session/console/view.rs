@@ -7,6 +7,7 @@ use wsdoctor_core::Millis;
 use wsdoctor_core::event_log::EventLog;
 use wsdoctor_core::live_metrics::LiveMetrics;
 use wsdoctor_core::page_marks::PageMarks;
+use wsdoctor_core::profile::detect::Detection;
 use wsdoctor_core::settings::ConsoleSettings;
 use wsdoctor_core::supervisor::Attempt;
 
@@ -31,6 +32,8 @@ pub struct ConsoleView {
     pub metrics: ReadSignal<LiveMetrics>,
     /// The page's hidden spans and marks, for the timelines.
     pub page_marks: ReadSignal<PageMarks>,
+    /// The protocol profile in force on the newest connection, with its evidence.
+    pub profile: ReadSignal<Option<Detection>>,
     /// A connection is open: messages and closes can be sent.
     pub is_open: Memo<bool>,
     /// A connection is connecting, open, closing or waiting to retry: it can be stopped.
@@ -69,6 +72,7 @@ impl Console {
             settings: self.settings.read_only(),
             metrics: self.metrics.read_only(),
             page_marks: self.page_marks.read_only(),
+            profile: self.profile.read_only(),
             is_open: Memo::new(move |_| status.with(|s| *s == ConnectionStatus::Open)),
             is_live: Memo::new(move |_| status.with(ConnectionStatus::is_live)),
         }

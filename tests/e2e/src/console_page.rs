@@ -718,6 +718,15 @@ impl<'a> ConsolePage<'a> {
             .unwrap_or_else(|e| panic!("no [data-testid={test_id}] on the page: {e}"))
     }
 
+    /// Picks the option `value` of the select with `test_id`.
+    pub async fn choose(&self, test_id: &str, value: &str) {
+        self.element(test_id)
+            .await
+            .select_by_value(value)
+            .await
+            .unwrap_or_else(|e| panic!("cannot choose {value} in [data-testid={test_id}]: {e}"));
+    }
+
     /// Clicks the element with `test_id`.
     pub async fn click(&self, test_id: &str) {
         self.element(test_id)

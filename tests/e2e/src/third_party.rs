@@ -1,7 +1,9 @@
 //! Servers nobody here wrote, as real processes on free loopback ports: an echo server on
 //! npm `ws` and one on Python `websockets` (the seed article's), with their own defaults
-//! for subprotocols and pings. `cargo xtask test` installs them (`WSDOCTOR_NODE_MODULES`,
-//! `WSDOCTOR_PYTHON`); the scripts are in `tests/e2e/fixtures/`. Each is stopped (its
+//! for subprotocols and pings, and the framework servers of the protocol profiles (npm
+//! `socket.io`, `graphql-ws`, `subscriptions-transport-ws`). `cargo xtask test` installs
+//! them (`WSDOCTOR_NODE_MODULES`, `WSDOCTOR_PYTHON`, `WSDOCTOR_FRAMEWORK_MODULES`); the
+//! scripts are in `tests/e2e/fixtures/`. Each is stopped (its
 //! whole process group) when dropped.
 
 use std::net::SocketAddr;
@@ -54,6 +56,18 @@ impl ThirdPartyServer {
             command.arg("--require");
         }
         ThirdPartyServer::start("python websockets", command)
+    }
+
+    /// A framework server (`framework_servers.js`): `socketio` with pingInterval and
+    /// pingTimeout of `ms` each, `graphql-ws` waiting `ms` for connection_init, or
+    /// `subscriptions-transport-ws` sending a keep-alive every `ms`.
+    pub fn framework(kind: &str, ms: u64) -> ThirdPartyServer {
+        let mut command = Command::new("node");
+        command
+            .arg(fixture("framework_servers.js"))
+            .args([kind, &ms.to_string()])
+            .env("NODE_PATH", env_path("WSDOCTOR_FRAMEWORK_MODULES"));
+        ThirdPartyServer::start(kind, command)
     }
 
     fn start(name: &str, command: Command) -> ThirdPartyServer {
