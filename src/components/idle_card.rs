@@ -42,6 +42,7 @@ pub fn IdleExperimentCard(
                 heartbeat_payload: console_settings.heartbeat_payload.clone(),
                 subprotocols: parse_subprotocols(&protocols.get_untracked())?,
                 companion,
+                profile: console_settings.profile,
                 ..IdleSettings::default()
             })
         });

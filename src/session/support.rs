@@ -293,11 +293,13 @@ impl Support {
     /// The idle experiment's settings for a guided run: the link's presets over the
     /// defaults, with the console's heartbeat text and the subprotocols field.
     pub fn idle_settings(&self, protocols_text: &str) -> Result<IdleSettings, String> {
+        let (heartbeat_payload, profile) = self
+            .shown
+            .settings
+            .with_untracked(|s| (s.heartbeat_payload.clone(), s.profile));
         let base = IdleSettings {
-            heartbeat_payload: self
-                .shown
-                .settings
-                .with_untracked(|s| s.heartbeat_payload.clone()),
+            heartbeat_payload,
+            profile,
             subprotocols: parse_subprotocols(protocols_text)?,
             ..IdleSettings::default()
         };

@@ -29,7 +29,7 @@ mod traffic;
 mod verdict;
 
 pub use probe::{Directions, ProbeKind};
-pub use result::{CompanionOffer, CutBy, IdleResult, ProbeResult};
+pub use result::{CompanionOffer, CutBy, IdleResult, ProbeResult, ProtocolHeartbeat};
 pub use snippets::{Snippet, every_snippet, snippets, snippets_for_known_timeout};
 pub use traffic::TrafficThatCounts;
 pub use verdict::{Verdict, verdict};
@@ -37,6 +37,7 @@ pub use verdict::{Verdict, verdict};
 use serde::{Deserialize, Serialize};
 
 use crate::Millis;
+use crate::profile::{Action, Mode, ProfileChoice, ProfileKind, ProfileSession};
 use crate::protocol::{
     ClientMessage, ClosedBy, ConnectionView, ServerMessage, offered_subprotocols,
 };
@@ -72,6 +73,11 @@ pub struct IdleSettings {
     /// Whether to offer `wsdoctor.v1` (a support link's `companion=`).
     #[serde(default)]
     pub companion: CompanionMode,
+    /// The application protocol every probe speaks like the real client (its opening
+    /// exchange and heartbeat answers), so that "silent" means no traffic beyond what
+    /// the protocol requires. A profile known before the open skips the companion offer.
+    #[serde(default)]
+    pub profile: ProfileChoice,
 }
 
 /// Whether the experiment offers the companion's subprotocol, as a support link may ask.
@@ -114,6 +120,7 @@ impl Default for IdleSettings {
             heartbeat_payload: "ping {seq}".into(),
             subprotocols: Vec::new(),
             companion: CompanionMode::Auto,
+            profile: ProfileChoice::Detect,
         }
     }
 }
@@ -163,6 +170,8 @@ pub enum IdleTimer {
     AfterCut,
     /// The companion did not say how it saw the cut connections in time.
     ServerView,
+    /// A probe's protocol timer (Engine.IO v3's client ping).
+    Profile(ProbeId),
 }
 
 /// What happens.
@@ -374,12 +383,16 @@ impl IdleExperiment {
         if self.phase != Phase::Ready {
             return;
         }
-        self.url = url;
+        let profile = self.settings.profile;
+        self.url = profile.url_for(&url);
+        self.settings.subprotocols = profile.protocols_for(&self.settings.subprotocols);
         self.phase = Phase::Detecting;
-        if self.settings.companion == CompanionMode::Off {
+        // A protocol known before the open (chosen, or in the URL) is not the companion's.
+        let known = self.speaker().kind() != ProfileKind::Raw;
+        if self.settings.companion == CompanionMode::Off || known {
             self.companion_offer = CompanionOffer::NotOffered;
         }
-        self.open_first(self.settings.companion != CompanionMode::Off, out);
+        self.open_first(self.settings.companion != CompanionMode::Off && !known, out);
     }
 
     /// The user's own subprotocols, without the companion's.
@@ -387,11 +400,24 @@ impl IdleExperiment {
         offered_subprotocols(false, &self.settings.subprotocols)
     }
 
+    /// A new speaker of the protocol in force, as the real client would speak it.
+    fn speaker(&self) -> ProfileSession {
+        ProfileSession::new(self.settings.profile, Mode::LikeTheClient, &self.url)
+    }
+
+    /// A new probe of `kind`, speaking the protocol (when there is one).
+    fn new_probe(&self, kind: ProbeKind) -> Probe {
+        let mut probe = Probe::new(kind);
+        probe.protocol = Some(self.speaker());
+        probe
+    }
+
     /// Opens a (new) first connection, offering `wsdoctor.v1` or not.
     fn open_first(&mut self, offer_companion: bool, out: &mut Vec<Command>) {
         self.first = self.probes.len();
         self.offering_companion = offer_companion;
-        self.probes.push(Probe::new(ProbeKind::Silent));
+        let probe = self.new_probe(ProbeKind::Silent);
+        self.probes.push(probe);
         out.push(Command::Open {
             probe: self.first,
             url: self.url.clone(),
@@ -439,6 +465,12 @@ impl IdleExperiment {
             return;
         }
         probe.opened(now);
+        if protocol != crate::COMPANION_SUBPROTOCOL
+            && let Some(speaker) = probe.protocol.as_mut()
+        {
+            let actions = speaker.opened(now, protocol);
+            self.speak(now, id, actions, out);
+        }
         if self.phase == Phase::Detecting && id == self.first {
             out.push(Command::CancelTimer(IdleTimer::OpenTimeout));
             if self.offering_companion && protocol == crate::COMPANION_SUBPROTOCOL {
@@ -487,7 +519,8 @@ impl IdleExperiment {
             (&[ProbeKind::EchoHeartbeat], self.own_subprotocols())
         };
         for kind in others {
-            self.probes.push(Probe::new(*kind));
+            let probe = self.new_probe(*kind);
+            self.probes.push(probe);
             out.push(Command::Open {
                 probe: self.probes.len() - 1,
                 url: self.url.clone(),
@@ -517,6 +550,19 @@ impl IdleExperiment {
         self.send_text(now, id, text, out);
     }
 
+    /// Carries out what a probe's protocol asks for: replies, and its timer.
+    fn speak(&mut self, now: Millis, id: ProbeId, actions: Vec<Action>, out: &mut Vec<Command>) {
+        for action in actions {
+            match action {
+                Action::Send(text) => self.send_text(now, id, text, out),
+                Action::StartTimer(after_ms) => out.push(Command::StartTimer {
+                    id: IdleTimer::Profile(id),
+                    after_ms,
+                }),
+            }
+        }
+    }
+
     fn send_text(&mut self, now: Millis, id: ProbeId, text: String, out: &mut Vec<Command>) {
         if let Some(probe) = self.probes.get_mut(id) {
             probe.last_sent = Some(now);
@@ -532,7 +578,9 @@ impl IdleExperiment {
             return;
         }
         probe.last_received = Some(now);
-        let message = text.and_then(|t| serde_json::from_str::<ServerMessage>(&t).ok());
+        let message = text
+            .as_deref()
+            .and_then(|t| serde_json::from_str::<ServerMessage>(t).ok());
         if self.phase == Phase::Detecting && id == self.first {
             // The companion's first word is always its welcome; anything else (an echo
             // of the hello, another protocol's greeting) means another server.
@@ -547,6 +595,10 @@ impl IdleExperiment {
             return self.begin(now, out);
         }
         if !self.companion {
+            if let (Some(text), Some(speaker)) = (text.as_deref(), probe.protocol.as_mut()) {
+                let (_, actions) = speaker.received(now, text);
+                self.speak(now, id, actions, out);
+            }
             return;
         }
         match message {
@@ -611,6 +663,7 @@ impl IdleExperiment {
         let never_opened = probe.opened_at.is_none();
         let idle = probe.idle_before_close;
         out.push(Command::CancelTimer(IdleTimer::Heartbeat(id)));
+        out.push(Command::CancelTimer(IdleTimer::Profile(id)));
         if self.phase == Phase::Detecting && id == self.first {
             if self.offering_companion {
                 let offer = if never_opened {
@@ -696,8 +749,11 @@ impl IdleExperiment {
                 }
                 probe.heartbeats += 1;
                 let seq = probe.heartbeats;
+                let spoken = probe.protocol.as_ref().map(ProfileSession::kind);
                 let text = if self.companion {
                     serde_json::to_string(&ClientMessage::Heartbeat { seq }).unwrap_or_default()
+                } else if let Some(text) = spoken.and_then(|kind| kind.heartbeat(seq)) {
+                    text
                 } else {
                     self.settings
                         .heartbeat_payload
@@ -713,6 +769,15 @@ impl IdleExperiment {
                 self.conclude(now, out);
             }
             IdleTimer::ServerView if self.phase == Phase::AskingServer => self.finish(now, out),
+            IdleTimer::Profile(id) => {
+                let actions = match self.probes.get_mut(id) {
+                    Some(probe) if probe.is_live() => {
+                        probe.protocol.as_mut().map(ProfileSession::timer)
+                    }
+                    _ => None,
+                };
+                self.speak(now, id, actions.unwrap_or_default(), out);
+            }
             _ => {}
         }
     }
@@ -748,6 +813,7 @@ impl IdleExperiment {
     fn finish(&mut self, now: Millis, out: &mut Vec<Command>) {
         for (id, probe) in self.probes.iter_mut().enumerate() {
             out.push(Command::CancelTimer(IdleTimer::Heartbeat(id)));
+            out.push(Command::CancelTimer(IdleTimer::Profile(id)));
             if probe.is_live() {
                 probe.survived_until = Some(now);
                 out.push(Command::Close {

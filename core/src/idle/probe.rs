@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::result::ProbeResult;
 use crate::Millis;
+use crate::profile::ProfileSession;
 use crate::protocol::{ClientMessage, ClosedBy};
 
 /// What traffic a probe carries.
@@ -142,6 +143,9 @@ pub struct Probe {
     pub server_conn: Option<u64>,
     pub server_saw: Option<ClosedBy>,
     pub server_close_code: Option<u16>,
+    /// The application protocol it speaks like the real client (Socket.IO, graphql-ws),
+    /// on a server that is not the companion.
+    pub protocol: Option<ProfileSession>,
 }
 
 impl Probe {
@@ -163,6 +167,7 @@ impl Probe {
             server_conn: None,
             server_saw: None,
             server_close_code: None,
+            protocol: None,
         }
     }
 

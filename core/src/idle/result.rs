@@ -9,6 +9,7 @@ use super::IdleSettings;
 use super::probe::{Probe, ProbeKind};
 use super::traffic::{Fate, TrafficThatCounts, fit};
 use crate::Millis;
+use crate::profile::ProfileKind;
 use crate::protocol::ClosedBy;
 
 /// One probe's outcome.
@@ -132,6 +133,50 @@ pub struct IdleResult {
     pub cancelled: bool,
     /// Why it could not run, if it could not.
     pub failure: Option<String>,
+    /// The application protocol the probes spoke like its client, and its heartbeat
+    /// (`None`: raw WebSocket).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<ProtocolHeartbeat>,
+}
+
+/// The application protocol the probes spoke, and the heartbeat it put on the silent one.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProtocolHeartbeat {
+    /// The profile (`socketio`, `graphql-ws`, ...).
+    pub profile: ProfileKind,
+    /// Why this profile: "Socket.IO: open packet seen, pingInterval 25 s, ...".
+    pub evidence: String,
+    /// The heartbeats the server's protocol sent on the silent probe (Socket.IO pings,
+    /// legacy `ka`), each answered as the real client answers.
+    pub server_heartbeats: u32,
+    /// The protocol's heartbeat interval, when the server announced it (Socket.IO's
+    /// pingInterval).
+    pub interval_ms: Option<u64>,
+}
+
+impl ProtocolHeartbeat {
+    /// From the probes' protocol sessions: the silent probe's, else any detected one's.
+    fn from_probes(probes: &[Probe], now: Millis) -> Option<ProtocolHeartbeat> {
+        let spoken = |p: &&Probe| {
+            p.counts()
+                && p.protocol
+                    .as_ref()
+                    .is_some_and(|s| s.kind() != ProfileKind::Raw)
+        };
+        let probe = probes
+            .iter()
+            .filter(spoken)
+            .find(|p| p.kind == ProbeKind::Silent)
+            .or_else(|| probes.iter().find(spoken))?;
+        let session = probe.protocol.as_ref()?;
+        let facts = session.facts(now)?;
+        Some(ProtocolHeartbeat {
+            profile: facts.kind,
+            evidence: session.detection().map(|d| d.summary()).unwrap_or_default(),
+            server_heartbeats: facts.server_heartbeats,
+            interval_ms: facts.open.map(|open| open.ping_interval),
+        })
+    }
 }
 
 /// What the result is computed from besides the probes.
@@ -275,6 +320,7 @@ impl IdleResult {
             page_was_hidden: cx.page_was_hidden,
             cancelled: cx.cancelled,
             failure: cx.failure,
+            protocol: ProtocolHeartbeat::from_probes(probes, cx.now),
             probes: results,
         }
     }

@@ -23,6 +23,10 @@ enum Server {
         supports: Vec<&'static str>,
         required: bool,
     },
+    /// A Socket.IO v4 server (npm socket.io on npm `ws`, which picks the first offered
+    /// subprotocol): the open packet at once, a ping every `interval`, and a close without
+    /// a code when a pong has not come `timeout` after a ping. It echoes nothing.
+    SocketIo { interval: f64, timeout: f64 },
 }
 
 /// The path and the server of one scenario.
@@ -95,6 +99,7 @@ impl Path {
                 .iter()
                 .find(|p| supports.iter().any(|s| *s == "*" || s == p))
                 .cloned(),
+            Server::SocketIo { .. } => offered.first().cloned(),
         };
         let required = matches!(self.server, Server::Echo { required: true, .. });
         if picked.is_none() && (!offered.is_empty() || required) {
@@ -118,6 +123,9 @@ struct Conn {
     number: u64,
     /// The subprotocol the server picked.
     protocol: Option<String>,
+    /// Socket.IO: the next ping, and the ping still waiting for its pong.
+    sio_next_ping: f64,
+    sio_waiting_since: Option<f64>,
 }
 
 struct Sim {
@@ -201,12 +209,26 @@ impl Sim {
                         session: format!("s{probe}"),
                         number: probe as u64 + 100,
                         protocol: picked.clone(),
+                        sio_next_ping: f64::MAX,
+                        sio_waiting_since: None,
                     },
                 );
                 self.queue.push_back(Input::Opened {
                     probe,
                     protocol: picked.unwrap_or_default(),
                 });
+                if let Server::SocketIo { interval, timeout } = self.path.server {
+                    let open = format!(
+                        r#"0{{"sid":"e{probe}","upgrades":[],"pingInterval":{interval},"pingTimeout":{timeout},"maxPayload":1000000}}"#
+                    );
+                    if let Some(conn) = self.conns.get_mut(&probe) {
+                        conn.sio_next_ping = now + interval;
+                    }
+                    self.queue.push_back(Input::Message {
+                        probe,
+                        text: Some(open),
+                    });
+                }
             }
             Command::Send { probe, text } => {
                 self.sent.push((probe, text.clone()));
@@ -217,6 +239,19 @@ impl Sim {
                     return;
                 }
                 conn.last_c2s = now;
+                if let Server::SocketIo { .. } = self.path.server {
+                    if text == "3" {
+                        conn.sio_waiting_since = None;
+                    } else if text.starts_with("40") {
+                        conn.last_s2c = now;
+                        let connected = format!(r#"40{{"sid":"n{probe}"}}"#);
+                        self.queue.push_back(Input::Message {
+                            probe,
+                            text: Some(connected),
+                        });
+                    }
+                    return;
+                }
                 let speaks_companion = matches!(self.path.server, Server::Companion)
                     && conn.protocol.as_deref() == Some(crate::COMPANION_SUBPROTOCOL);
                 if !speaks_companion {
@@ -331,7 +366,19 @@ impl Sim {
             let path_pings = self.path.server_pings_ms;
             // The server's own traffic.
             let mut ticks = Vec::new();
+            let mut sio_pings = Vec::new();
+            let mut sio_timeouts = Vec::new();
             for (probe, conn) in self.conns.iter_mut().filter(|(_, c)| c.closed.is_none()) {
+                if let Server::SocketIo { interval, timeout } = self.path.server {
+                    if conn.sio_waiting_since.is_some_and(|at| now - at >= timeout) {
+                        sio_timeouts.push(*probe);
+                    } else if now >= conn.sio_next_ping {
+                        conn.sio_next_ping += interval;
+                        conn.sio_waiting_since.get_or_insert(now);
+                        conn.last_s2c = now;
+                        sio_pings.push(*probe);
+                    }
+                }
                 if now >= conn.next_tick {
                     conn.next_tick += conn.tick_every.unwrap() as f64;
                     conn.last_s2c = now;
@@ -351,6 +398,16 @@ impl Sim {
                     server_time_ms: 0,
                 };
                 self.reply(probe, tick);
+            }
+            for probe in sio_pings {
+                self.queue.push_back(Input::Message {
+                    probe,
+                    text: Some("2".into()),
+                });
+            }
+            sio_timeouts.sort();
+            for probe in sio_timeouts {
+                self.cut(probe, ClosedBy::Server, 1005);
             }
             self.drain();
             // The path's and the server's cuts.
@@ -1108,4 +1165,114 @@ fn with_the_companion_required_another_server_ends_the_run_with_a_reason() {
     let failure = result.failure.clone().expect("the run ends");
     assert!(failure.contains("companion=on"), "{failure}");
     assert_eq!(sim.opened.len(), 1, "no retry without the offer");
+}
+
+/// A Socket.IO server with its defaults (pingInterval 25 s, pingTimeout 20 s), behind a
+/// path that cuts idle connections after `cut_ms` (or never).
+fn socket_io(cut_ms: Option<f64>) -> Path {
+    Path {
+        server: Server::SocketIo {
+            interval: 25_000.0,
+            timeout: 20_000.0,
+        },
+        idle_cut_ms: cut_ms,
+        ..Path::nginx(0.0)
+    }
+}
+
+const SOCKET_IO_URL: &str = "wss://app.test/socket.io/?EIO=4&transport=websocket";
+
+#[test]
+fn probes_that_answer_socket_io_pings_are_not_fooled_by_its_ping_timeout() {
+    let mut sim = Sim::new(settings(), socket_io(None));
+    let result = sim.run(SOCKET_IO_URL).clone();
+    assert_eq!(result.idle_timeout_ms, None, "{result:#?}");
+    assert_eq!(
+        result.companion_offer,
+        CompanionOffer::NotOffered,
+        "a Socket.IO URL is not the companion's"
+    );
+    let protocol = result.protocol.clone().expect("the protocol is named");
+    assert_eq!(protocol.profile, ProfileKind::SocketIo);
+    assert_eq!(protocol.interval_ms, Some(25_000));
+    assert!(protocol.server_heartbeats >= 4, "{protocol:?}");
+    let v = verdict(&result);
+    assert_eq!(
+        v.headline,
+        "No idle timeout found up to 130 s: Socket.IO's own heartbeat kept every connection open."
+    );
+    assert!(
+        sim.sent.iter().any(|(_, text)| text == "40"),
+        "the namespace CONNECT"
+    );
+    assert!(sim.sent.iter().any(|(_, text)| text == "3"), "pongs");
+    assert!(
+        !sim.sent.iter().any(|(_, text)| text == "2"),
+        "a v4 client never pings"
+    );
+    assert!(
+        sim.sent
+            .iter()
+            .any(|(_, text)| text.starts_with(r#"42["wsdoctor-heartbeat","#)),
+        "the heartbeat probe's heartbeat is a Socket.IO event, never a bare text"
+    );
+}
+
+#[test]
+fn without_the_profile_the_servers_ping_timeout_would_pass_for_an_idle_timeout() {
+    let raw = IdleSettings {
+        profile: ProfileChoice::Fixed(ProfileKind::Raw),
+        ..settings()
+    };
+    let mut sim = Sim::new(raw, socket_io(None));
+    let result = sim.run(SOCKET_IO_URL).clone();
+    // Every probe is closed 45 s in (pingInterval + pingTimeout), 20 s after the
+    // server's unanswered ping: read as raw traffic, that is "an idle timeout of 20 s".
+    assert!(near(result.idle_timeout_ms, 20_000), "{result:#?}");
+    assert!(
+        result
+            .probes
+            .iter()
+            .all(|p| near(p.closed_after_ms, 45_000))
+    );
+    assert_eq!(result.protocol, None);
+}
+
+#[test]
+fn a_path_timeout_shorter_than_socket_io_pings_is_found_and_set_against_ping_interval() {
+    let mut sim = Sim::new(settings(), socket_io(Some(10_000.0)));
+    let result = sim.run(SOCKET_IO_URL).clone();
+    assert!(near(result.idle_timeout_ms, 10_000), "{result:#?}");
+    let v = verdict(&result);
+    assert!(
+        v.advice.iter().any(|a| a.contains(
+            "Socket.IO's own heartbeat (pingInterval 25 s) is slower than this path's idle timeout (10 s)"
+        )),
+        "{v:#?}"
+    );
+    assert!(
+        v.findings
+            .iter()
+            .any(|f| f.contains("no traffic beyond what the protocol requires")),
+        "{v:#?}"
+    );
+}
+
+#[test]
+fn a_socket_io_server_found_by_its_open_packet_is_spoken_to_after_the_companion_offer() {
+    let mut sim = Sim::new(settings(), socket_io(None));
+    let result = sim.run("wss://app.test/realtime").clone();
+    assert_eq!(
+        result.companion_offer,
+        CompanionOffer::WrongAnswer,
+        "{result:#?}"
+    );
+    assert_eq!(result.idle_timeout_ms, None, "{result:#?}");
+    let protocol = result.protocol.expect("detected from the open packet");
+    assert!(
+        protocol
+            .evidence
+            .starts_with("Socket.IO: open packet seen, pingInterval 25 s"),
+        "{protocol:?}"
+    );
 }

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::probe::ProbeKind;
-use super::result::{CompanionOffer, CutBy, IdleResult};
+use super::result::{CompanionOffer, CutBy, IdleResult, ProtocolHeartbeat};
 use super::traffic::TrafficThatCounts;
 use crate::diagnosis::matching_timeout;
 use crate::duration::{seconds as s, seconds_between};
@@ -81,7 +81,9 @@ pub fn verdict(result: &IdleResult) -> Verdict {
              cut sooner.",
             s(result.max_idle_ms)
         ));
-        if !result.companion {
+        if let Some(protocol) = &result.protocol {
+            findings.push(protocol_kept_open(protocol));
+        } else if !result.companion {
             findings.push(
                 "This server is not wsdoctor's companion: if it sends protocol Ping frames of its \
                  own (a page cannot see them; the browser answers them by itself), they keep even \
@@ -90,8 +92,34 @@ pub fn verdict(result: &IdleResult) -> Verdict {
                     .into(),
             );
         }
-        format!("No idle timeout found up to {}.", s(result.max_idle_ms))
+        match result.protocol.as_ref().filter(|p| p.server_heartbeats > 0) {
+            Some(protocol) => format!(
+                "No idle timeout found up to {}: {}'s own heartbeat kept every connection open.",
+                s(result.max_idle_ms),
+                protocol.profile.title()
+            ),
+            None => format!("No idle timeout found up to {}.", s(result.max_idle_ms)),
+        }
     };
+    if let (Some(protocol), Some(t)) = (&result.protocol, result.idle_timeout_ms) {
+        findings.push(format!(
+            "The probes spoke {} as its client does ({}): the silent one carried no traffic \
+             beyond what the protocol requires, and was still cut.",
+            protocol.profile.title(),
+            protocol.evidence
+        ));
+        if let Some(interval) = protocol.interval_ms.filter(|i| *i >= t) {
+            advice.push(format!(
+                "{}'s own heartbeat (pingInterval {}) is slower than this path's idle timeout \
+                 ({}): set pingInterval below it (for example {}), or raise the timeout above \
+                 pingInterval + pingTimeout.",
+                protocol.profile.title(),
+                s(interval),
+                s(t),
+                s((t / 2).max(1000))
+            ));
+        }
+    }
     if let Some(cut_by) = result.cut_by.filter(|_| result.lifetime_cap_ms.is_none()) {
         findings.push(cut_by_finding(result, cut_by));
     }
@@ -114,6 +142,32 @@ pub fn verdict(result: &IdleResult) -> Verdict {
         findings,
         advice,
     }
+}
+
+/// What kept the probes open when a protocol's heartbeat did.
+fn protocol_kept_open(protocol: &ProtocolHeartbeat) -> String {
+    let title = protocol.profile.title();
+    if protocol.server_heartbeats == 0 {
+        return format!(
+            "The probes spoke {title} as its client does ({}), and no heartbeat of the protocol \
+             came: if its server keeps connections alive with WebSocket Ping frames (graphql-ws's \
+             does, every 12 s by default), the browser answers them unseen, and they keep even \
+             the silent connection open.",
+            protocol.evidence
+        );
+    }
+    let every = protocol
+        .interval_ms
+        .map(|i| format!(", every {}", s(i)))
+        .unwrap_or_default();
+    format!(
+        "The probes spoke {title} as its client does ({}): the server's heartbeat ({} on the \
+         silent connection{every}) and the page's answers kept even that one busy. A path \
+         timeout longer than the protocol's heartbeat never fires for {title} clients, so \
+         none could be measured; without the protocol's answers the server itself would have \
+         closed the probes.",
+        protocol.evidence, protocol.server_heartbeats
+    )
 }
 
 /// The labels of the probes named in `names`, joined.

@@ -92,6 +92,20 @@ impl ProfileKind {
         }
     }
 
+    /// A heartbeat the page may send under this protocol without breaking it (`None`:
+    /// raw, any text will do): a Socket.IO event no handler listens to, a graphql-ws
+    /// `ping` (the server answers `pong`), a legacy `stop` of no operation.
+    pub fn heartbeat(self, seq: u64) -> Option<String> {
+        match self {
+            ProfileKind::Raw => None,
+            ProfileKind::SocketIo => Some(format!(r#"42["wsdoctor-heartbeat",{seq}]"#)),
+            ProfileKind::GraphqlWs => Some(r#"{"type":"ping"}"#.into()),
+            ProfileKind::SubscriptionsTransportWs => Some(format!(
+                r#"{{"id":"wsdoctor-heartbeat-{seq}","type":"stop"}}"#
+            )),
+        }
+    }
+
     /// The system whose close codes the catalogue knows for it.
     pub fn system(self) -> Option<System> {
         match self {

@@ -247,6 +247,7 @@ pub fn idle_check(result: &IdleResult) -> CheckResult {
         "heartbeat_ms": result.heartbeat_ms,
         "companion": result.companion,
         "companion_offer": result.companion_offer,
+        "protocol": result.protocol,
         "page_was_hidden": result.page_was_hidden,
         "cancelled": result.cancelled,
         "failure": result.failure,

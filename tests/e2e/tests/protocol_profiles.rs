@@ -3,11 +3,17 @@
 //! server's CSP: the profile is detected with its evidence, frames read as events, the
 //! connection stays up past the server's own timeouts when the page behaves like the
 //! client, and "stay silent" meets those timeouts, explained with the server's numbers.
-//! One browser session per profile; the servers' timeouts are 1 s so each test is short.
+//! The idle experiment meets Socket.IO through a real nginx. One browser session per
+//! profile; the servers' timeouts are 1 s so each test is short.
+
+use std::time::Duration;
 
 use wsdoctor_core::diagnosis::FindingKind;
+use wsdoctor_core::profile::ProfileKind;
 use wsdoctor_e2e::browser::Browser;
+use wsdoctor_e2e::check_details::field;
 use wsdoctor_e2e::console_page::ConsolePage;
+use wsdoctor_e2e::nginx::{Nginx, NginxOptions};
 use wsdoctor_e2e::server::Server;
 use wsdoctor_e2e::support_page::SupportPage;
 use wsdoctor_e2e::third_party::ThirdPartyServer;
@@ -170,5 +176,59 @@ async fn graphql_ws_is_detected_by_its_subprotocol_answers_like_the_client_and_a
     page.wait_for_log("received", "keep-alive (ka)").await;
     page.disconnect().await;
     page.wait_for_status("closed").await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn the_idle_experiment_through_nginx_speaks_socket_io_and_is_not_fooled_by_its_ping_timeout()
+{
+    let socket_io = ThirdPartyServer::framework("socketio", PING_MS);
+    let nginx = Nginx::start(
+        socket_io.addr(),
+        &NginxOptions {
+            read_timeout: Duration::from_secs(3),
+            ..NginxOptions::default()
+        },
+    );
+    let page_server = Server::start();
+    let browser = Browser::start().await;
+    let page = ConsolePage::open(&browser, &page_server.page_url()).await;
+    page.set_target(&format!(
+        "ws://{}/socket.io/?EIO=4&transport=websocket",
+        nginx.addr()
+    ))
+    .await;
+
+    // Every probe answers the server's pings as the real client does: nothing is cut
+    // within 4 s, though nginx cuts idle connections after 3 s and the server closes a
+    // client that misses a pong after 2 s.
+    page.start_idle_experiment("4", "1").await;
+    let verdict = page.wait_for_idle_verdict(Duration::from_secs(10)).await;
+    assert_eq!(
+        verdict.headline,
+        "No idle timeout found up to 4 s: Socket.IO's own heartbeat kept every connection open.",
+        "{verdict:#?}"
+    );
+    assert_eq!(verdict.survivors(), ["silent", "echo_heartbeat"]);
+    let protocol = &verdict.details()["protocol"];
+    assert_eq!(
+        field::<ProfileKind>(protocol, "profile"),
+        ProfileKind::SocketIo
+    );
+    assert_eq!(field::<u64>(protocol, "interval_ms"), PING_MS);
+    assert!(
+        field::<u32>(protocol, "server_heartbeats") >= 2,
+        "{protocol}"
+    );
+
+    // Raw, the same probes miss the pongs and the server's ping timeout (2 s) cuts them
+    // all, which the verdict can only blame on the path (here, as a lifetime limit):
+    // what the profile is for.
+    page.choose("profile-select", "raw").await;
+    page.start_idle_experiment("4", "1").await;
+    let fooled = page.wait_for_idle_verdict(Duration::from_secs(10)).await;
+    assert!(fooled.survivors().is_empty(), "{fooled:#?}");
+    assert!(!fooled.headline.contains("Socket.IO"), "{fooled:#?}");
+    assert!(fooled.details()["protocol"].is_null());
     browser.close().await;
 }
