@@ -54,6 +54,15 @@ pub enum Input {
     Opened(ConnId),
     /// A message arrived on a socket (any message proves the connection alive).
     Message(ConnId),
+    /// The application protocol ended the session for good (Socket.IO's "io server
+    /// disconnect", a graphql-ws code its client never retries): the socket's close,
+    /// when it comes, is final, and `why` says so.
+    EndedForGood {
+        /// Which socket.
+        conn: ConnId,
+        /// Why no retry follows.
+        why: String,
+    },
     /// A socket closed.
     Closed {
         /// Which socket.
@@ -181,6 +190,8 @@ pub struct Supervisor {
     heartbeat_seq: u64,
     awaiting_answer: Option<u64>,
     history: Vec<Attempt>,
+    /// A socket whose close the application protocol made final, and why.
+    ended_for_good: Option<(ConnId, String)>,
 }
 
 impl Supervisor {
@@ -198,6 +209,7 @@ impl Supervisor {
             heartbeat_seq: 0,
             awaiting_answer: None,
             history: Vec::new(),
+            ended_for_good: None,
         }
     }
 
@@ -279,6 +291,7 @@ impl Supervisor {
                     out.push(Command::CancelTimer(TimerId::HeartbeatDeadline(conn, seq)));
                 }
             }
+            Input::EndedForGood { conn, why } => self.ended_for_good = Some((conn, why)),
             Input::Closed { conn, code, reason } => self.closed(now, conn, code, reason, &mut out),
             Input::Timer(id) => self.timer(now, id, &mut out),
         }
@@ -414,6 +427,14 @@ impl Supervisor {
         }
         if was_open_for.is_some_and(|open| self.policy.is_stable(open)) {
             self.failures = 0;
+        }
+        if let Some((_, why)) = self
+            .ended_for_good
+            .take()
+            .filter(|(ended, _)| *ended == conn)
+        {
+            self.state = State::GaveUp(why);
+            return;
         }
         match self.policy.retry_after(Some(code)) {
             Ok(()) => self.schedule_retry(now, conn, out),
@@ -767,6 +788,29 @@ mod tests {
                 .is_empty()
         );
         assert_eq!(s.state(), &State::Connecting(second));
+    }
+
+    #[test]
+    fn a_session_the_protocol_ended_for_good_is_not_retried() {
+        let mut s = Supervisor::new(policy(), None, 1);
+        let conn = connected(&mut s, 0.0);
+        s.handle(
+            50.0,
+            Input::EndedForGood {
+                conn,
+                why: "io server disconnect".into(),
+            },
+        );
+        let out = s.handle(
+            100.0,
+            Input::Closed {
+                conn,
+                code: 1005,
+                reason: String::new(),
+            },
+        );
+        assert!(reconnect_timer(&out).is_none());
+        assert!(matches!(s.state(), State::GaveUp(why) if why == "io server disconnect"));
     }
 
     #[test]

@@ -20,6 +20,26 @@ pub fn finding(facts: &ProtocolFacts, code: u16, reason: &str) -> Option<Finding
     }
 }
 
+/// Why the close ends the session for good, when the real client would not reconnect:
+/// Socket.IO's "io server disconnect", or a graphql-ws code its client never retries.
+pub fn final_reason(facts: &ProtocolFacts, code: u16) -> Option<String> {
+    match facts.kind {
+        ProfileKind::SocketIo if facts.server_disconnect => Some(
+            "Socket.IO's \"io server disconnect\": the server ended the session, and the real client does not reconnect".into(),
+        ),
+        ProfileKind::GraphqlWs => {
+            let info = close_code::info_in(facts.kind.system(), code);
+            (info.system.is_some() && info.reconnect == Reconnect::No).then(|| {
+                format!(
+                    "graphql-ws {code} {}: the real client does not retry it",
+                    info.name
+                )
+            })
+        }
+        _ => None,
+    }
+}
+
 fn ms(value: f64) -> String {
     seconds(value.max(0.0) as u64)
 }

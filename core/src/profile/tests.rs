@@ -1,9 +1,9 @@
 //! The profiles against the frames real servers send (recorded from npm socket.io 4.8,
 //! graphql-ws 6 and subscriptions-transport-ws 0.11), in both modes, and against garbage.
 
-use super::detect;
 use super::socket_io::{self, client_url};
 use super::*;
+use super::{closes, detect};
 use crate::diagnosis::{CloseContext, FindingKind, diagnose};
 
 const OPEN: &str = r#"0{"sid":"EXT6E7Sz7fMhYpowAAAA","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}"#;
@@ -243,6 +243,12 @@ fn an_io_server_disconnect_is_final_and_a_refused_namespace_is_a_refusal() {
     session.received(2.0, "41");
     let findings = diagnosed(&session, 3.0, 1005, "");
     assert_eq!(findings[0].kind, FindingKind::ProtocolServerDisconnect);
+    let facts = session.facts(3.0).unwrap();
+    assert!(
+        closes::final_reason(&facts, 1005)
+            .unwrap()
+            .contains("io server disconnect")
+    );
     let mut session = socket_io_session(Mode::LikeTheClient);
     session.opened(0.0, "");
     session.received(1.0, OPEN);
@@ -349,6 +355,12 @@ fn graphql_ws_refusals_say_not_to_retry() {
     session.opened(0.0, "graphql-transport-ws");
     let findings = diagnosed(&session, 10.0, 4403, "Forbidden");
     assert_eq!(findings[0].kind, FindingKind::ProtocolRefusal);
+    let facts = session.facts(10.0).unwrap();
+    assert!(
+        closes::final_reason(&facts, 4403).is_some(),
+        "never retried"
+    );
+    assert!(closes::final_reason(&facts, 4408).is_none(), "retried");
     assert!(
         findings[0]
             .advice

@@ -214,7 +214,9 @@ impl Console {
                 // The log keeps the reason as sent (masked when shown); the explanation
                 // and the history show it with any URL's secrets masked.
                 let reason = mask_secrets_in_text(&reason);
-                self.explain(conn, now, code, &reason, was_clean);
+                if let Some(why) = self.explain(conn, now, code, &reason, was_clean) {
+                    self.feed(Input::EndedForGood { conn, why });
+                }
                 self.feed(Input::Closed { conn, code, reason });
             }
         }

@@ -7,10 +7,13 @@ use wsdoctor_core::Millis;
 use wsdoctor_core::companion_link::{ASK_AGAIN_MS, Step};
 use wsdoctor_core::diagnosis::diagnose;
 use wsdoctor_core::event_log::ConnId;
+use wsdoctor_core::profile::closes;
 
 use super::{CloseExplanation, Console, ConsoleTimer, Payload};
 
 impl Console {
+    /// Explains the close of `conn`; returns why no retry should follow, when the
+    /// application protocol made it final.
     pub(super) fn explain(
         &self,
         conn: ConnId,
@@ -18,15 +21,16 @@ impl Console {
         code: u16,
         reason: &str,
         was_clean: bool,
-    ) {
-        let Some(closed) = self
+    ) -> Option<String> {
+        let closed = self
             .runtime
-            .try_update_value(|rt| rt.evidence.closed(conn, now, code, reason, was_clean))
-        else {
-            return;
-        };
+            .try_update_value(|rt| rt.evidence.closed(conn, now, code, reason, was_clean))?;
         let mut context = closed.context.clone();
         context.protocol = self.take_profile_facts(conn, now).map(Box::new);
+        let final_reason = context
+            .protocol
+            .as_deref()
+            .and_then(|facts| closes::final_reason(facts, code));
         if closed.companion {
             let _ = self
                 .runtime
@@ -48,6 +52,7 @@ impl Console {
         if closed.replaces(shown_is_a_drop) {
             let _ = self.last_close.try_set(Some(explanation));
         }
+        final_reason
     }
 
     /// A text message on a companion connection: the link may ask about the last close,

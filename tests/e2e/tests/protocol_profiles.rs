@@ -106,8 +106,20 @@ async fn socket_io_is_detected_read_as_events_kept_alive_and_a_silent_client_mee
         )
         .await;
     assert!(refused.text.contains("44/admin"), "{refused:?}");
-    page.disconnect().await;
-    page.wait_for_status("closed").await;
+
+    // The server ends the session ("io server disconnect"): explained, and final even
+    // with auto-reconnect on, as the real client does not reconnect after it.
+    page.set_auto_reconnect(true).await;
+    page.send(r#"42["bye"]"#).await;
+    page.wait_for_log("received", "disconnect /").await;
+    page.wait_for_status("gave-up").await;
+    assert!(page.status().await.contains("io server disconnect"));
+    let kinds = page.finding_kinds().await;
+    assert_eq!(
+        kinds.first().map(String::as_str),
+        Some(FindingKind::ProtocolServerDisconnect.name()),
+        "{kinds:?}"
+    );
     browser.close().await;
 }
 
