@@ -40,20 +40,8 @@ impl Console {
     }
 
     pub(super) fn profile_opened(&self, conn: ConnId, now: Millis, protocol: &str) {
-        let before = self.profile_summary(conn);
-        let actions = self
-            .runtime
-            .try_update_value(|rt| {
-                rt.profiles
-                    .get_mut(&conn)
-                    .map(|session| session.opened(now, protocol))
-            })
-            .flatten()
-            .unwrap_or_default();
-        if self.profile_summary(conn) != before {
-            self.publish_profile(conn);
-        }
-        self.run_profile_actions(conn, actions);
+        let actions = self.update_profile(conn, |session| session.opened(now, protocol));
+        self.run_profile_actions(conn, actions.unwrap_or_default());
     }
 
     /// A text from the server: its reading for the log, and the replies to send after it
@@ -64,20 +52,28 @@ impl Console {
         now: Millis,
         text: &str,
     ) -> (Option<String>, Vec<Action>) {
-        let before = self.profile_summary(conn);
         let (reading, actions) = self
-            .runtime
-            .try_update_value(|rt| {
-                rt.profiles
-                    .get_mut(&conn)
-                    .map(|session| session.received(now, text))
-            })
-            .flatten()
+            .update_profile(conn, |session| session.received(now, text))
             .unwrap_or_default();
+        (reading.map(|r| r.for_log()), actions)
+    }
+
+    /// Runs `f` on the profile of `conn` (`None`: it has none), and shows a change of
+    /// the profile in force or of its evidence.
+    fn update_profile<R>(
+        &self,
+        conn: ConnId,
+        f: impl FnOnce(&mut ProfileSession) -> R,
+    ) -> Option<R> {
+        let before = self.profile_summary(conn);
+        let out = self
+            .runtime
+            .try_update_value(|rt| rt.profiles.get_mut(&conn).map(f))
+            .flatten();
         if self.profile_summary(conn) != before {
             self.publish_profile(conn);
         }
-        (reading.map(|r| r.for_log()), actions)
+        out
     }
 
     /// The page sent `text` on `conn`: how it reads under the profile.
@@ -107,15 +103,10 @@ impl Console {
     }
 
     fn profile_timer(&self, conn: ConnId) {
-        if !self.driver.has(conn) {
-            return;
+        if self.driver.has(conn) {
+            let actions = self.update_profile(conn, ProfileSession::timer);
+            self.run_profile_actions(conn, actions.unwrap_or_default());
         }
-        let actions = self
-            .runtime
-            .try_update_value(|rt| rt.profiles.get_mut(&conn).map(ProfileSession::timer))
-            .flatten()
-            .unwrap_or_default();
-        self.run_profile_actions(conn, actions);
     }
 
     /// What the profile saw on `conn`, which closed at `now`; the session ends.
