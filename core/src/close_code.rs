@@ -150,17 +150,25 @@ pub enum System {
     GraphqlWs,
     /// Discord's gateway.
     DiscordGateway,
+    /// The legacy subscriptions-transport-ws (the `graphql-ws` subprotocol), which gives
+    /// standard codes its own meanings.
+    SubscriptionsTransportWs,
 }
 
 impl System {
     /// Every system, in the reference's order.
-    pub const ALL: [System; 2] = [System::GraphqlWs, System::DiscordGateway];
+    pub const ALL: [System; 3] = [
+        System::GraphqlWs,
+        System::DiscordGateway,
+        System::SubscriptionsTransportWs,
+    ];
 
     /// Its name, as people know it.
     pub fn name(self) -> &'static str {
         match self {
             System::GraphqlWs => "graphql-ws",
             System::DiscordGateway => "Discord gateway",
+            System::SubscriptionsTransportWs => "subscriptions-transport-ws",
         }
     }
 
@@ -168,6 +176,7 @@ impl System {
         match self {
             System::GraphqlWs => GRAPHQL_WS,
             System::DiscordGateway => DISCORD,
+            System::SubscriptionsTransportWs => SUBSCRIPTIONS_TRANSPORT_WS,
         }
     }
 
@@ -176,6 +185,7 @@ impl System {
         match self {
             System::GraphqlWs => &[4401, 4403],
             System::DiscordGateway => &[4004, 4014],
+            System::SubscriptionsTransportWs => &[],
         }
     }
 }
@@ -479,6 +489,31 @@ const GRAPHQL_WS: &[Row] = &[
         "graphql-ws: the server did not acknowledge the connection in time (set by the client).",
         &["a slow or overloaded server"],
         "Reconnect with backoff; check the server's load.",
+    ),
+];
+
+/// subscriptions-transport-ws: the standard codes it closes with, in its own meaning.
+const SUBSCRIPTIONS_TRANSPORT_WS: &[Row] = &[
+    (
+        1002,
+        "Subprotocol not supported",
+        Sender::Application,
+        Reconnect::No,
+        "subscriptions-transport-ws: the client did not ask for its subprotocol, graphql-ws.",
+        &["a client that asks for no subprotocol, or for graphql-transport-ws"],
+        "Ask for the subprotocol graphql-ws, or move client and server to graphql-ws (graphql-transport-ws).",
+    ),
+    (
+        1011,
+        "onConnect failed",
+        Sender::Application,
+        Reconnect::No,
+        "subscriptions-transport-ws: the server's onConnect threw or refused the connection_init payload.",
+        &[
+            "bad or missing credentials in connection_init",
+            "an error in the server's onConnect",
+        ],
+        "Fix what onConnect checks (the connection_init payload, a token); the server's logs say which.",
     ),
 ];
 

@@ -160,25 +160,12 @@ fn socket_io(facts: &ProtocolFacts, code: u16) -> Option<Finding> {
 }
 
 fn graphql_ws(facts: &ProtocolFacts, code: u16, reason: &str) -> Option<Finding> {
-    let info = close_code::info_in(facts.kind.system(), code);
-    info.system?;
     let kind = match code {
         4408 => FindingKind::ProtocolInitTimeout,
         4401 | 4403 => FindingKind::ProtocolRefusal,
         _ => FindingKind::ProtocolClose,
     };
-    let mut found = base(
-        kind,
-        format!(
-            "graphql-ws {code} {}: {}",
-            info.name,
-            lower_first(&info.meaning)
-        ),
-        facts,
-    );
-    found
-        .evidence
-        .push(format!("code {code}, reason \"{reason}\""));
+    let mut found = catalogued(facts, kind, code, reason)?;
     if code == 4408 {
         found.title = format!(
             "graphql-ws init timeout (4408): no connection_init reached the server within its wait ({} by default in graphql-ws's server).",
@@ -191,6 +178,64 @@ fn graphql_ws(facts: &ProtocolFacts, code: u16, reason: &str) -> Option<Finding>
         });
         found.evidence.extend(silent_note(facts));
     }
+    Some(found)
+}
+
+fn legacy(facts: &ProtocolFacts, code: u16, reason: &str) -> Option<Finding> {
+    let mut found = match catalogued(facts, FindingKind::ProtocolRefusal, code, reason) {
+        Some(found) => found,
+        None => {
+            facts.refused.as_ref()?;
+            let mut found = base(
+                FindingKind::ProtocolRefusal,
+                "subscriptions-transport-ws refused the connection (connection_error).".into(),
+                facts,
+            );
+            found
+                .evidence
+                .push(format!("code {code}, reason \"{reason}\""));
+            found
+                .advice
+                .push("Fix what the error names, then connect again.".into());
+            found
+        }
+    };
+    found.evidence.extend(facts.refused.clone());
+    found.advice.push(
+        "subscriptions-transport-ws is unmaintained; graphql-ws (graphql-transport-ws) replaces it."
+            .into(),
+    );
+    Some(found)
+}
+
+/// A finding from the catalogue's entry for `code` in the profile's system, with whether
+/// the real client retries it (`None`: the system has no entry for the code).
+fn catalogued(
+    facts: &ProtocolFacts,
+    kind: FindingKind,
+    code: u16,
+    reason: &str,
+) -> Option<Finding> {
+    let system = facts.kind.system()?;
+    let info = close_code::info_in(Some(system), code);
+    info.system?;
+    let meaning = info
+        .meaning
+        .strip_prefix(&format!("{}: ", system.name()))
+        .unwrap_or(&info.meaning);
+    let mut found = base(
+        kind,
+        format!(
+            "{} {code} {}: {}",
+            system.name(),
+            info.name,
+            lower_first(meaning)
+        ),
+        facts,
+    );
+    found
+        .evidence
+        .push(format!("code {code}, reason \"{reason}\""));
     found.advice.push(info.advice.clone());
     found.advice.push(match info.reconnect {
         Reconnect::No => "Do not retry: the same connection will be refused again.".into(),
@@ -200,37 +245,7 @@ fn graphql_ws(facts: &ProtocolFacts, code: u16, reason: &str) -> Option<Finding>
     Some(found)
 }
 
-fn legacy(facts: &ProtocolFacts, code: u16, reason: &str) -> Option<Finding> {
-    let (kind, title, advice) = match code {
-        1002 => (
-            FindingKind::ProtocolRefusal,
-            "subscriptions-transport-ws closes 1002 when the client did not ask for its subprotocol, graphql-ws.",
-            "Ask for the subprotocol graphql-ws (this profile does when chosen by hand).",
-        ),
-        1011 => (
-            FindingKind::ProtocolRefusal,
-            "subscriptions-transport-ws closes 1011 when the server's onConnect failed (authorisation, most often).",
-            "Look at what onConnect checks (the connection_init payload, a token) and at the server's logs.",
-        ),
-        _ if facts.refused.is_some() => (
-            FindingKind::ProtocolRefusal,
-            "subscriptions-transport-ws refused the connection (connection_error).",
-            "Fix what the error names, then connect again.",
-        ),
-        _ => return None,
-    };
-    let mut found = base(kind, title.into(), facts);
-    found
-        .evidence
-        .push(format!("code {code}, reason \"{reason}\""));
-    found.evidence.extend(facts.refused.clone());
-    found.advice.push(advice.into());
-    found.advice.push("subscriptions-transport-ws is unmaintained; graphql-ws (graphql-transport-ws) replaces it.".into());
-    Some(found)
-}
-
 fn lower_first(text: &str) -> String {
-    let text = text.strip_prefix("graphql-ws: ").unwrap_or(text);
     let mut chars = text.chars();
     chars.next().map_or_else(String::new, |first| {
         first.to_lowercase().chain(chars).collect()

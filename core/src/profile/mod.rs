@@ -110,7 +110,8 @@ impl ProfileKind {
     pub fn system(self) -> Option<System> {
         match self {
             ProfileKind::GraphqlWs => Some(System::GraphqlWs),
-            _ => None,
+            ProfileKind::SubscriptionsTransportWs => Some(System::SubscriptionsTransportWs),
+            ProfileKind::Raw | ProfileKind::SocketIo => None,
         }
     }
 }

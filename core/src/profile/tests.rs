@@ -382,7 +382,33 @@ fn subscriptions_transport_ws_keep_alives_and_closes_read_as_its_own() {
     assert_eq!(session.facts(2.0).unwrap().server_heartbeats, 1);
     let findings = diagnosed(&session, 10.0, 1011, "");
     assert_eq!(findings[0].kind, FindingKind::ProtocolRefusal);
-    assert!(findings[0].title.contains("onConnect"));
+    assert!(
+        findings[0].title.starts_with(
+            "subscriptions-transport-ws 1011 onConnect failed: the server's onConnect"
+        ),
+        "{}",
+        findings[0].title
+    );
+    let meaning = findings
+        .iter()
+        .find(|f| f.kind == FindingKind::CodeMeaning)
+        .unwrap();
+    assert!(
+        meaning.title.starts_with("1011 onConnect failed"),
+        "the catalogue's entry for the system: {}",
+        meaning.title
+    );
+    let wrong = ProfileSession::new(
+        ProfileChoice::Fixed(ProfileKind::SubscriptionsTransportWs),
+        Mode::LikeTheClient,
+        "ws://h/",
+    );
+    let findings = diagnosed(&wrong, 10.0, 1002, "");
+    assert!(
+        findings[0]
+            .title
+            .contains("did not ask for its subprotocol")
+    );
 }
 
 #[test]

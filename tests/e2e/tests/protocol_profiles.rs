@@ -242,5 +242,29 @@ async fn the_idle_experiment_through_nginx_speaks_socket_io_and_is_not_fooled_by
     assert!(fooled.survivors().is_empty(), "{fooled:#?}");
     assert!(!fooled.headline.contains("Socket.IO"), "{fooled:#?}");
     assert!(fooled.details()["protocol"].is_null());
+
+    // A support link with profile=socketio: the end user's one button runs the same
+    // check speaking Socket.IO.
+    let target = format!("ws://{}", nginx.addr());
+    browser
+        .open_page(
+            &page_server.page_url(),
+            &[
+                ("target", target.as_str()),
+                ("checks", "idle"),
+                ("watch", "3"),
+                ("every", "1"),
+                ("profile", "socketio"),
+            ],
+        )
+        .await;
+    let support = SupportPage::new(browser.client());
+    let lines = support.run_diagnostics(Duration::from_secs(10)).await;
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(
+        lines[0].summary,
+        "No idle timeout found up to 3 s: Socket.IO's own heartbeat kept every connection open.",
+        "{lines:?}"
+    );
     browser.close().await;
 }
