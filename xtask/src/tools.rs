@@ -17,14 +17,21 @@ const TRUNK_VERSION: &str = "0.21.14";
 const BINARYEN_VERSION: &str = "132";
 /// npm `ws`: the bench's reference server and an end-to-end server nobody here wrote.
 pub const NODE_WS_VERSION: &str = "8";
-/// The framework servers the protocol profiles' end-to-end tests meet, as npm specs with
-/// the major (and minor) version each test was written against.
-const FRAMEWORK_PACKAGES: [(&str, &str); 5] = [
-    ("socket.io", "4.8"),
-    ("graphql-ws", "6"),
-    ("graphql", "16"),
-    ("ws", "8"),
-    ("subscriptions-transport-ws", "0.11"),
+/// The framework servers the protocol profiles' end-to-end tests meet: each package's
+/// folder in `node_modules`, its npm spec, and the version (major, or major.minor) the
+/// tests were written against. Socket.IO 2.x (Engine.IO v3) sits beside 4.x under an
+/// alias.
+const FRAMEWORK_PACKAGES: [(&str, &str, &str); 6] = [
+    ("socket.io", "socket.io@4.8", "4.8"),
+    ("socket.io-v2", "socket.io-v2@npm:socket.io@2.5", "2.5"),
+    ("graphql-ws", "graphql-ws@6", "6"),
+    ("graphql", "graphql@16", "16"),
+    ("ws", "ws@8", "8"),
+    (
+        "subscriptions-transport-ws",
+        "subscriptions-transport-ws@0.11",
+        "0.11",
+    ),
 ];
 /// axe-core, the accessibility rules the end-to-end tests run in the page.
 const AXE_CORE_VERSION: &str = "4";
@@ -127,22 +134,23 @@ pub fn node_ws_addons() -> Result<PathBuf, Error> {
     Ok(modules)
 }
 
-/// The framework servers (npm `socket.io`, `graphql-ws` with `graphql` and `ws`, and the
-/// legacy `subscriptions-transport-ws`) in one tools folder; returns its `node_modules`.
+/// The framework servers (npm `socket.io` 4 and 2, `graphql-ws` with `graphql` and `ws`,
+/// and the legacy `subscriptions-transport-ws`) in one tools folder; returns its
+/// `node_modules`.
 pub fn node_frameworks() -> Result<PathBuf, Error> {
     let modules = paths::tools().join("node-frameworks").join("node_modules");
-    let present = FRAMEWORK_PACKAGES.iter().all(|(name, version)| {
-        std::fs::read_to_string(modules.join(name).join("package.json"))
+    let present = FRAMEWORK_PACKAGES.iter().all(|(folder, _, version)| {
+        std::fs::read_to_string(modules.join(folder).join("package.json"))
             .unwrap_or_default()
             .contains(&format!("\"version\": \"{version}."))
     });
     if present {
-        eprintln!("npm socket.io, graphql-ws, subscriptions-transport-ws: present");
+        eprintln!("npm socket.io (4 and 2), graphql-ws, subscriptions-transport-ws: present");
         return Ok(modules);
     }
-    let specs: Vec<String> = FRAMEWORK_PACKAGES
+    let specs: Vec<&str> = FRAMEWORK_PACKAGES
         .iter()
-        .map(|(name, version)| format!("{name}@{version}"))
+        .map(|(_, spec, _)| *spec)
         .collect();
     npm_install("node-frameworks", &specs.join(" "))?;
     Ok(modules)

@@ -772,7 +772,7 @@ impl IdleExperiment {
             IdleTimer::Profile(id) => {
                 let actions = match self.probes.get_mut(id) {
                     Some(probe) if probe.is_live() => {
-                        probe.protocol.as_mut().map(ProfileSession::timer)
+                        probe.protocol.as_mut().map(|speaker| speaker.timer(now))
                     }
                     _ => None,
                 };

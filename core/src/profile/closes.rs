@@ -126,6 +126,27 @@ fn socket_io(facts: &ProtocolFacts, code: u16) -> Option<Finding> {
         ));
         return Some(found);
     }
+    if let Some(silent) = facts
+        .client_silent_for
+        .filter(|silent| facts.eio < 4 && *silent >= open.ping_interval as f64)
+    {
+        let mut found = base(
+            FindingKind::ProtocolPingTimeout,
+            format!(
+                "Socket.IO ping timeout (Engine.IO v3, where the client pings): no ping from the page within pingInterval {} + pingTimeout {}, so the server closed the connection (without a status code: {code}).",
+                seconds(open.ping_interval),
+                seconds(open.ping_timeout)
+            ),
+            facts,
+        );
+        found.evidence.push(format!(
+            "the page's last ping (or the open) came {} before the close",
+            ms(silent)
+        ));
+        found.evidence.extend(silent_note(facts));
+        found.advice.push("A Socket.IO 2.x client sends a ping (2) every pingInterval and the server answers pong (3); the real client library does this by itself. A client dropped this way could not send in time: a blocked main thread, or timers throttled in a hidden tab.".into());
+        return Some(found);
+    }
     if !facts.init_sent && facts.eio >= 4 {
         let mut found = base(
             FindingKind::ProtocolInitTimeout,

@@ -36,6 +36,9 @@ pub struct ProtocolFacts {
     pub last_heartbeat_before_close: Option<Millis>,
     /// A server ping was left without its pong, since this long before the close.
     pub unanswered_ping_for: Option<Millis>,
+    /// Engine.IO v3, where the client pings: how long before the close the page last
+    /// pinged (or, if it never did, opened).
+    pub client_silent_for: Option<Millis>,
     /// Socket.IO: the page asked for a namespace (`40`); GraphQL: it sent
     /// `connection_init`.
     pub init_sent: bool,
@@ -62,6 +65,7 @@ pub struct ProfileSession {
     heartbeats: u32,
     last_heartbeat_at: Option<Millis>,
     unanswered_since: Option<Millis>,
+    last_client_ping_at: Option<Millis>,
     init_sent: bool,
     acknowledged: bool,
     server_disconnect: bool,
@@ -88,6 +92,7 @@ impl ProfileSession {
             heartbeats: 0,
             last_heartbeat_at: None,
             unanswered_since: None,
+            last_client_ping_at: None,
             init_sent: false,
             acknowledged: false,
             server_disconnect: false,
@@ -236,9 +241,9 @@ impl ProfileSession {
         self.last_heartbeat_at = Some(now);
     }
 
-    /// The page sent `text` (the user typed it, or a reply went out): a pong or an init
-    /// typed by hand counts like the profile's own.
-    pub fn sent(&mut self, text: &str) {
+    /// The page sent `text` at `now` (the user typed it, or a reply went out): a pong, a
+    /// ping or an init typed by hand counts like the profile's own.
+    pub fn sent(&mut self, now: Millis, text: &str) {
         match self.kind() {
             ProfileKind::SocketIo => {
                 if text.starts_with("40") {
@@ -246,6 +251,9 @@ impl ProfileSession {
                 }
                 if text.starts_with('3') {
                     self.unanswered_since = None;
+                }
+                if text.starts_with('2') {
+                    self.last_client_ping_at = Some(now);
                 }
             }
             ProfileKind::GraphqlWs | ProfileKind::SubscriptionsTransportWs => {
@@ -259,13 +267,14 @@ impl ProfileSession {
         }
     }
 
-    /// The timer asked for by `StartTimer` fired: Engine.IO v3's client ping.
-    pub fn timer(&mut self) -> Vec<Action> {
+    /// The timer asked for by `StartTimer` fired at `now`: Engine.IO v3's client ping.
+    pub fn timer(&mut self, now: Millis) -> Vec<Action> {
         match (&self.open, self.kind(), self.like_the_client()) {
-            (Some(open), ProfileKind::SocketIo, true) if self.eio < 4 => vec![
-                Action::Send("2".into()),
-                Action::StartTimer(open.ping_interval),
-            ],
+            (Some(open), ProfileKind::SocketIo, true) if self.eio < 4 => {
+                let again = open.ping_interval;
+                self.last_client_ping_at = Some(now);
+                vec![Action::Send("2".into()), Action::StartTimer(again)]
+            }
             _ => Vec::new(),
         }
     }
@@ -282,6 +291,10 @@ impl ProfileSession {
             server_heartbeats: self.heartbeats,
             last_heartbeat_before_close: self.last_heartbeat_at.map(|at| now - at),
             unanswered_ping_for: self.unanswered_since.map(|at| now - at),
+            client_silent_for: self
+                .last_client_ping_at
+                .or(self.opened_at)
+                .map(|at| now - at),
             init_sent: self.init_sent,
             acknowledged: self.acknowledged,
             server_disconnect: self.server_disconnect,

@@ -290,11 +290,36 @@ fn engine_io_v3_reverses_the_ping_direction() {
         "the v3 client pings; no 40"
     );
     assert_eq!(
-        session.timer(),
+        session.timer(25_001.0),
         [Action::Send("2".into()), Action::StartTimer(25_000)]
     );
     let (_, actions) = session.received(25_002.0, "3");
     assert!(actions.is_empty());
+    let findings = diagnosed(&session, 30_000.0, 1005, "");
+    assert_eq!(
+        findings[0].kind,
+        FindingKind::ProtocolClose,
+        "the page pinged 5 s before: not a ping timeout"
+    );
+}
+
+#[test]
+fn a_silent_engine_io_v3_client_is_explained_as_the_client_that_never_pinged() {
+    let url = "ws://h/socket.io/?EIO=3&transport=websocket";
+    let mut session = ProfileSession::new(ProfileChoice::Detect, Mode::Silent, url);
+    session.opened(0.0, "");
+    let (_, actions) = session.received(1.0, OPEN);
+    assert!(actions.is_empty(), "silent: no ping timer");
+    assert!(session.timer(25_000.0).is_empty());
+    let findings = diagnosed(&session, 45_001.0, 1005, "");
+    assert_eq!(findings[0].kind, FindingKind::ProtocolPingTimeout);
+    assert!(
+        findings[0]
+            .title
+            .starts_with("Socket.IO ping timeout (Engine.IO v3, where the client pings): no ping from the page within pingInterval 25 s + pingTimeout 20 s"),
+        "{}",
+        findings[0].title
+    );
 }
 
 #[test]

@@ -9,6 +9,7 @@ use wsdoctor_core::event_log::{ConnId, LogEvent};
 use wsdoctor_core::profile::{Action, Mode, ProfileChoice, ProfileSession, ProtocolFacts};
 
 use super::{Console, ConsoleTimer, Payload};
+use crate::browser::clock;
 
 impl Console {
     /// Chooses the protocol to speak from the next connection on: detected, or one by hand.
@@ -81,7 +82,7 @@ impl Console {
         self.runtime
             .try_update_value(|rt| {
                 let session = rt.profiles.get_mut(&conn)?;
-                session.sent(text);
+                session.sent(clock::now(), text);
                 session.read(text).map(|r| r.for_log())
             })
             .flatten()
@@ -104,7 +105,8 @@ impl Console {
 
     fn profile_timer(&self, conn: ConnId) {
         if self.driver.has(conn) {
-            let actions = self.update_profile(conn, ProfileSession::timer);
+            let now = clock::now();
+            let actions = self.update_profile(conn, |session| session.timer(now));
             self.run_profile_actions(conn, actions.unwrap_or_default());
         }
     }

@@ -124,6 +124,43 @@ async fn socket_io_is_detected_read_as_events_kept_alive_and_a_silent_client_mee
 }
 
 #[tokio::test]
+async fn socket_io_2_is_kept_up_by_the_pages_own_pings_and_a_silent_page_meets_its_timeout() {
+    let page_server = Server::start();
+    let socket_io = ThirdPartyServer::framework("socketio-v2", PING_MS);
+    let browser = Browser::start().await;
+    let page = ConsolePage::open(&browser, &page_server.page_url()).await;
+    page.set_auto_reconnect(false).await;
+    page.set_target(&format!(
+        "ws://{}/socket.io/?EIO=3&transport=websocket",
+        socket_io.addr()
+    ))
+    .await;
+    page.connect().await;
+    page.wait_for_status("open").await;
+    // Engine.IO v3 reverses the direction: the page pings, the server answers.
+    page.wait_for_log("sent", "ping (text, 1 B: 2)").await;
+    page.wait_for_log("received", "pong (text, 1 B: 3)").await;
+    sleep(3 * PING_MS).await;
+    assert_eq!(page.status_name().await, "open");
+
+    page.click("profile-silent").await;
+    page.wait_for_log("closed", "code 1005").await;
+    let kinds = page.finding_kinds().await;
+    assert_eq!(
+        kinds.first().map(String::as_str),
+        Some(FindingKind::ProtocolPingTimeout.name()),
+        "{kinds:?}"
+    );
+    let panel = page.close_panel_text().await;
+    assert!(
+        panel.contains("Engine.IO v3, where the client pings"),
+        "{panel}"
+    );
+    page.click("profile-silent").await;
+    browser.close().await;
+}
+
+#[tokio::test]
 async fn graphql_ws_is_detected_by_its_subprotocol_answers_like_the_client_and_a_silent_client_meets_4408()
  {
     let page_server = Server::start();
