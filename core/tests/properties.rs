@@ -5,6 +5,7 @@
 use proptest::prelude::*;
 use wsdoctor_core::event_log::MessageSummary;
 use wsdoctor_core::hex::parse_hex;
+use wsdoctor_core::profile::{Mode, PREVIEW_CHARS, ProfileChoice, ProfileKind, ProfileSession};
 use wsdoctor_core::protocol::parse_client_message;
 use wsdoctor_core::saved::{SAVED_MAX_BYTES, SAVED_VERSION, SavedConsole};
 use wsdoctor_core::settings::ConsoleSettings;
@@ -83,6 +84,27 @@ proptest! {
     }
 
     #[test]
+    fn any_frame_under_any_profile_reads_without_a_panic_and_a_bounded_preview(
+        frames in proptest::collection::vec(protocol_frame(), 1..8),
+        profile in 1usize..4,
+        silent in any::<bool>(),
+    ) {
+        let mode = if silent { Mode::Silent } else { Mode::LikeTheClient };
+        let choice = ProfileChoice::Fixed(ProfileKind::ALL[profile]);
+        let mut session = ProfileSession::new(choice, mode, "ws://h/socket.io/?EIO=3");
+        session.opened(0.0, "");
+        for (at, frame) in frames.iter().enumerate() {
+            let (reading, _) = session.received(at as f64, frame);
+            let reading = reading.expect("a profile reads every frame");
+            // The preview is cut; the reading adds at most its words around it.
+            prop_assert!(reading.text.chars().count() <= 3 * PREVIEW_CHARS + 80);
+            session.sent(at as f64, frame);
+            session.timer(at as f64);
+        }
+        prop_assert!(session.facts(100.0).is_some());
+    }
+
+    #[test]
     fn subprotocols_are_tokens_or_refused(text in any_text()) {
         if let Ok(names) = parse_subprotocols(&text) {
             for name in names {
@@ -125,6 +147,17 @@ proptest! {
 }
 
 /// Text a hostile server or user could put in a report: markup, quotes, controls.
+/// Frames that look like Socket.IO and GraphQL messages, broken in every way, and any text.
+fn protocol_frame() -> impl Strategy<Value = String> {
+    prop_oneof![
+        any_text(),
+        "[0-6][0-6]?[0-9-]{0,4}(/[a-z€]{0,1000},)?[0-9]{0,30}[\\[\\]{}\"a-z:,0-9€ ]{0,80}",
+        "\\{\"(type|id|payload)\":[\"a-z_{}:, 0-9€\\[\\]]{0,80}",
+        "\\{\"type\":\"[a-z€]{0,1000}\",\"id\":\"[a-z0-9€]{0,1000}\"\\}",
+        "4[25](1-)?(/[a-z]{0,1000},)?[0-9]{0,3}\\[\"[a-z€]{0,1000}\",\"[a-z]{0,1000}\"\\]",
+    ]
+}
+
 fn hostile_text() -> impl Strategy<Value = String> {
     prop_oneof![
         any_text(),

@@ -11,6 +11,11 @@
 //! that mean something against any server (`silent`, `echo_heartbeat`), on a new first
 //! connection without the offer.
 //!
+//! Against a framework server (Socket.IO, graphql-ws: `crate::profile`), every probe speaks
+//! its protocol like the real client (the opening exchange, heartbeat answers), so that a
+//! server's own heartbeat timeout does not pass for the path's, and "silent" means no
+//! traffic beyond what the protocol requires; the result names the protocol's heartbeat.
+//!
 //! Once the silent probe is cut after T, each busy probe runs until T (plus a margin for
 //! the cut to be seen) has passed since it started its traffic: a busy probe whose
 //! traffic does not count is cut by then, so a survivor proves its traffic keeps a

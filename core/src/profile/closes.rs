@@ -187,6 +187,13 @@ fn graphql_ws(facts: &ProtocolFacts, code: u16, reason: &str) -> Option<Finding>
         _ => FindingKind::ProtocolClose,
     };
     let mut found = catalogued(facts, kind, code, reason)?;
+    if facts.init_sent {
+        found.evidence.push(if facts.acknowledged {
+            "the server had acknowledged the connection (connection_ack)".into()
+        } else {
+            "the page sent connection_init and no connection_ack came".into()
+        });
+    }
     if code == 4408 {
         found.title = format!(
             "graphql-ws init timeout (4408): no connection_init reached the server within its wait ({} by default in graphql-ws's server).",

@@ -53,13 +53,15 @@ pub fn read(text: &str) -> Reading {
     };
     let mut line = match kind {
         "ka" => "keep-alive (ka)".to_string(),
-        other => other.to_string(),
+        other => preview(other),
     };
     if let Some(id) = map.get("id") {
-        match id {
-            Value::String(id) => line.push_str(&format!(" {id}")),
-            other => line.push_str(&format!(" {other}")),
-        }
+        let id = match id {
+            Value::String(id) => preview(id),
+            other => preview(&other.to_string()),
+        };
+        line.push(' ');
+        line.push_str(&id);
     }
     if let Some(payload) = map.get("payload") {
         let shown = match payload.get("query").and_then(Value::as_str) {

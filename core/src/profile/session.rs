@@ -110,11 +110,6 @@ impl ProfileSession {
         self.detection.as_ref()
     }
 
-    /// How the page behaves.
-    pub fn mode(&self) -> Mode {
-        self.mode
-    }
-
     /// Switches between behaving like the client and staying silent, from the next frame.
     pub fn set_mode(&mut self, mode: Mode) {
         self.mode = mode;

@@ -221,7 +221,7 @@ fn header(text: &str) -> Result<Header<'_>, String> {
     let mut namespace = "/".to_string();
     if rest.starts_with('/') {
         let end = rest.find(',').unwrap_or(rest.len());
-        namespace = rest[..end].to_string();
+        namespace = preview(&rest[..end]);
         rest = rest.get(end + 1..).unwrap_or("");
     }
     let digits = rest.chars().take_while(char::is_ascii_digit).count();
@@ -248,7 +248,11 @@ pub fn read(text: &str) -> Reading {
     let rest = &text[first.len_utf8()..];
     match first {
         '0' => match open_packet(rest) {
-            Some(open) => Reading::ok(format!("open sid {}, {}", open.sid, open.timings())),
+            Some(open) => Reading::ok(format!(
+                "open sid {}, {}",
+                preview(&open.sid),
+                open.timings()
+            )),
             None => Reading::malformed(format!(
                 "open packet whose JSON does not parse: {}",
                 preview(rest)
@@ -342,7 +346,7 @@ fn event(data: Option<&serde_json::Value>) -> Result<String, String> {
     let args = serde_json::Value::Array(args.to_vec());
     Ok(format!(
         "event {} {}",
-        serde_json::Value::String(name.clone()),
+        compact(&serde_json::Value::String(name.clone())),
         compact(&args)
     ))
 }
