@@ -26,6 +26,19 @@ fn sleep(ms: u64) -> tokio::time::Sleep {
     tokio::time::sleep(std::time::Duration::from_millis(ms))
 }
 
+/// Waits for the close with `code`, checks that the close panel's first finding is
+/// `kind`, and returns the panel's text.
+async fn explained_close(page: &ConsolePage<'_>, code: u16, kind: FindingKind) -> String {
+    page.wait_for_log("closed", &format!("code {code}")).await;
+    let kinds = page.finding_kinds().await;
+    assert_eq!(
+        kinds.first().map(String::as_str),
+        Some(kind.name()),
+        "{kinds:?}"
+    );
+    page.close_panel_text().await
+}
+
 #[tokio::test]
 async fn socket_io_is_detected_read_as_events_kept_alive_and_a_silent_client_meets_its_ping_timeout()
  {
@@ -67,14 +80,7 @@ async fn socket_io_is_detected_read_as_events_kept_alive_and_a_silent_client_mee
 
     // Stay silent: the server's own ping timeout fires, and is named with its numbers.
     page.click("profile-silent").await;
-    page.wait_for_log("closed", "code 1005").await;
-    let kinds = page.finding_kinds().await;
-    assert_eq!(
-        kinds.first().map(String::as_str),
-        Some(FindingKind::ProtocolPingTimeout.name()),
-        "{kinds:?}"
-    );
-    let panel = page.close_panel_text().await;
+    let panel = explained_close(&page, 1005, FindingKind::ProtocolPingTimeout).await;
     assert!(
         panel.contains("Socket.IO ping timeout: no pong within pingInterval 1 s + pingTimeout 1 s"),
         "{panel}"
@@ -112,14 +118,9 @@ async fn socket_io_is_detected_read_as_events_kept_alive_and_a_silent_client_mee
     page.set_auto_reconnect(true).await;
     page.send(r#"42["bye"]"#).await;
     page.wait_for_log("received", "disconnect /").await;
+    explained_close(&page, 1005, FindingKind::ProtocolServerDisconnect).await;
     page.wait_for_status("gave-up").await;
     assert!(page.status().await.contains("io server disconnect"));
-    let kinds = page.finding_kinds().await;
-    assert_eq!(
-        kinds.first().map(String::as_str),
-        Some(FindingKind::ProtocolServerDisconnect.name()),
-        "{kinds:?}"
-    );
     browser.close().await;
 }
 
@@ -144,14 +145,7 @@ async fn socket_io_2_is_kept_up_by_the_pages_own_pings_and_a_silent_page_meets_i
     assert_eq!(page.status_name().await, "open");
 
     page.click("profile-silent").await;
-    page.wait_for_log("closed", "code 1005").await;
-    let kinds = page.finding_kinds().await;
-    assert_eq!(
-        kinds.first().map(String::as_str),
-        Some(FindingKind::ProtocolPingTimeout.name()),
-        "{kinds:?}"
-    );
-    let panel = page.close_panel_text().await;
+    let panel = explained_close(&page, 1005, FindingKind::ProtocolPingTimeout).await;
     assert!(
         panel.contains("Engine.IO v3, where the client pings"),
         "{panel}"
@@ -196,14 +190,7 @@ async fn graphql_ws_is_detected_by_its_subprotocol_answers_like_the_client_and_a
     // Silent: no connection_init, so the server's init timeout closes with 4408.
     page.click("profile-silent").await;
     page.connect().await;
-    page.wait_for_log("closed", "code 4408").await;
-    let kinds = page.finding_kinds().await;
-    assert_eq!(
-        kinds.first().map(String::as_str),
-        Some(FindingKind::ProtocolInitTimeout.name()),
-        "{kinds:?}"
-    );
-    let panel = page.close_panel_text().await;
+    let panel = explained_close(&page, 4408, FindingKind::ProtocolInitTimeout).await;
     assert!(
         panel.contains("the page sent no connection_init"),
         "{panel}"
