@@ -392,7 +392,7 @@ pub fn diagnose(context: &CloseContext) -> Vec<Finding> {
 }
 
 /// `text` with its first letter in lower case (to follow a colon).
-fn lowercase_first(text: &str) -> String {
+pub(crate) fn lowercase_first(text: &str) -> String {
     let mut chars = text.chars();
     chars.next().map_or_else(String::new, |first| {
         first.to_lowercase().chain(chars).collect()

@@ -3,9 +3,9 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use proptest::prelude::*;
-use wsdoctor_core::event_log::MessageSummary;
+use wsdoctor_core::event_log::{MessageSummary, PREVIEW_CHARS};
 use wsdoctor_core::hex::parse_hex;
-use wsdoctor_core::profile::{Mode, PREVIEW_CHARS, ProfileChoice, ProfileKind, ProfileSession};
+use wsdoctor_core::profile::{Mode, ProfileChoice, ProfileKind, ProfileSession};
 use wsdoctor_core::protocol::parse_client_message;
 use wsdoctor_core::saved::{SAVED_MAX_BYTES, SAVED_VERSION, SavedConsole};
 use wsdoctor_core::settings::ConsoleSettings;

@@ -11,7 +11,7 @@ use crate::steps::Error;
 /// The most the whole page may weigh, brotli-compressed, in bytes. `cargo xtask test`
 /// fails above it. It is the size reached plus a small margin: it only ever goes down,
 /// and a feature raises it only by its measured cost, said in its closing note.
-pub const PAGE_BROTLI_BUDGET: u64 = 465_000;
+pub const PAGE_BROTLI_BUDGET: u64 = 465_200;
 
 /// One file of the page and its sizes, in bytes.
 pub struct PageFile {

@@ -7,7 +7,7 @@ use super::graphql::DEFAULT_INIT_WAIT_MS;
 use super::socket_io::DEFAULT_CONNECT_TIMEOUT_MS;
 use super::{Mode, ProfileKind, ProtocolFacts};
 use crate::close_code::{self, Reconnect};
-use crate::diagnosis::{Confidence, Finding, FindingKind};
+use crate::diagnosis::{Confidence, Finding, FindingKind, lowercase_first};
 use crate::duration::seconds;
 
 /// The profile's explanation of a close with `code` and `reason`, if it has one.
@@ -94,15 +94,7 @@ fn socket_io(facts: &ProtocolFacts, code: u16) -> Option<Finding> {
     if !matches!(code, 1005 | 1006) {
         return None;
     }
-    let open = facts
-        .open
-        .clone()
-        .unwrap_or_else(|| super::socket_io::OpenPacket {
-            sid: String::new(),
-            ping_interval: super::socket_io::DEFAULT_PING_INTERVAL_MS,
-            ping_timeout: super::socket_io::DEFAULT_PING_TIMEOUT_MS,
-            max_payload: None,
-        });
+    let open = facts.open.clone().unwrap_or_default();
     if let Some(waited) = facts.unanswered_ping_for.filter(|_| facts.eio >= 4) {
         let mut found = base(
             FindingKind::ProtocolPingTimeout,
@@ -257,7 +249,7 @@ fn catalogued(
             "{} {code} {}: {}",
             system.name(),
             info.name,
-            lower_first(meaning)
+            lowercase_first(meaning)
         ),
         facts,
     );
@@ -271,11 +263,4 @@ fn catalogued(
         _ => "Retrying is fine once the cause is fixed.".into(),
     });
     Some(found)
-}
-
-fn lower_first(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map_or_else(String::new, |first| {
-        first.to_lowercase().chain(chars).collect()
-    })
 }

@@ -15,6 +15,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::close_code::System;
+use crate::event_log::PREVIEW_CHARS;
 
 pub mod closes;
 pub mod detect;
@@ -233,10 +234,8 @@ impl Reading {
     }
 }
 
-/// At most this many characters of a payload are shown in a reading.
-pub const PREVIEW_CHARS: usize = 160;
-
-/// `text` cut to `PREVIEW_CHARS` characters, with "…" when cut.
+/// `text` cut to the log's preview length (`event_log::PREVIEW_CHARS`), with "…" when
+/// cut: a reading shows no more of a payload than the raw preview beside it.
 fn preview(text: &str) -> String {
     if text.chars().count() <= PREVIEW_CHARS {
         return text.to_string();

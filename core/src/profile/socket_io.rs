@@ -48,6 +48,18 @@ fn default_timeout() -> u64 {
     DEFAULT_PING_TIMEOUT_MS
 }
 
+impl Default for OpenPacket {
+    /// Engine.IO's defaults, for a session whose open packet never came.
+    fn default() -> Self {
+        OpenPacket {
+            sid: String::new(),
+            ping_interval: DEFAULT_PING_INTERVAL_MS,
+            ping_timeout: DEFAULT_PING_TIMEOUT_MS,
+            max_payload: None,
+        }
+    }
+}
+
 impl OpenPacket {
     /// "pingInterval 25 s, pingTimeout 20 s", the numbers the server gave.
     pub fn timings(&self) -> String {

@@ -5,6 +5,7 @@ use super::socket_io::{self, client_url};
 use super::*;
 use super::{closes, detect};
 use crate::diagnosis::{CloseContext, FindingKind, diagnose};
+use crate::event_log::PREVIEW_CHARS;
 
 const OPEN: &str = r#"0{"sid":"EXT6E7Sz7fMhYpowAAAA","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}"#;
 
